@@ -1,0 +1,42 @@
+# ICCT26 — everything a developer or CI runs. Needs only python3 (3.11+) and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format typecheck bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve on http://127.0.0.1:8000 (docs at /docs); embedded PostgreSQL unless DATABASE_URL is set.
+run: install
+	$(BIN)/icct26 db upgrade
+	$(BIN)/icct26 serve
+
+## The whole suite; uses TEST_DATABASE_URL when set, else an embedded PostgreSQL.
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench alembic
+	$(BIN)/ruff format --check src tests bench alembic
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests bench alembic
+	$(BIN)/ruff format src tests bench alembic
+
+bench: install
+	$(BIN)/python bench/run.py
+
+docs: install
+	$(BIN)/icct26 docs error-codes
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data

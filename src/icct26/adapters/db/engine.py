@@ -1,0 +1,66 @@
+"""Engine, sessions and the probes health checks use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from icct26.config import Settings
+
+
+def to_async_url(url: str) -> str:
+    """Accept plain `postgresql://` / `postgres://` URLs and select the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    """Owns the connection pool. Units of work borrow sessions from it."""
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = to_async_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            self.url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            connect_args={
+                "timeout": settings.db_connect_timeout_seconds,
+                "command_timeout": max(settings.db_statement_timeout_ms / 1000 + 5, 10),
+                "server_settings": {
+                    "statement_timeout": str(settings.db_statement_timeout_ms),
+                    "lock_timeout": str(min(settings.db_statement_timeout_ms, 15_000)),
+                    "application_name": "icct26",
+                },
+            },
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessionmaker() as session:
+            yield session
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any failure means "not reachable" for health purposes
+            return False
+
+    async def schema_revisions(self, timeout: float = 2.0) -> set[str]:
+        async with asyncio.timeout(timeout), self.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return {r[0] for r in rows}
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

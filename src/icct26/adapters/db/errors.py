@@ -1,0 +1,38 @@
+"""Which database failures mean "the database is unavailable" (503) rather than a bug (500)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import exc as sa_exc
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True for connection loss, refused connections, pool exhaustion and server shutdown."""
+    if isinstance(exc, sa_exc.TimeoutError):  # pool checkout timed out
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+            return True
+        orig = exc.orig
+        sqlstate = getattr(orig, "sqlstate", None) or getattr(
+            getattr(orig, "__cause__", None), "sqlstate", None
+        )
+        # 08xxx connection exceptions, 57P01-57P03 admin shutdown / cannot connect now, 53300 too many conns
+        if isinstance(sqlstate, str) and (
+            sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03", "53300"}
+        ):
+            return True
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        return isinstance(cause, (OSError, ConnectionError, asyncio.TimeoutError))
+    return isinstance(exc, (ConnectionRefusedError, ConnectionResetError)) or (
+        isinstance(exc, OSError) and exc.errno in {111, 104, 113}
+    )
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """PostgreSQL cancelled a statement (statement_timeout / lock_timeout)."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return sqlstate in {"57014", "55P03"}
+    return False

@@ -1,0 +1,31 @@
+"""Writing to the email outbox. Call inside the transaction of the change that owes the email."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from icct26.adapters.db.models import OutboxEmailRecord
+
+EMAIL_KINDS = frozenset({"registration_received", "team_confirmed", "team_rejected"})
+
+
+def enqueue_email(
+    session: AsyncSession, *, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]
+) -> OutboxEmailRecord:
+    """Add one outbox row to `session` (committed, or rolled back, with the caller's change)."""
+    if kind not in EMAIL_KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    record = OutboxEmailRecord(
+        kind=kind,
+        recipient=recipient,
+        team_pk=team_pk,
+        context=context,
+        status="pending",
+        attempts=0,
+        next_attempt_at=datetime.now(UTC),
+    )
+    session.add(record)
+    return record

@@ -1,0 +1,126 @@
+"""The app factory: the one place that wires routes, error handlers, middleware and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.response import Redirect
+from litestar.types import ASGIApp
+
+from icct26 import __version__
+from icct26.adapters.http.errors import EXCEPTION_HANDLERS
+from icct26.adapters.http.middleware.request_context import RequestContextMiddleware
+from icct26.adapters.http.routes import route_handlers
+from icct26.adapters.observability.logging import configure_logging
+from icct26.bootstrap import Container, build_container
+from icct26.config import Settings, load_settings
+
+CORS_ALLOW_HEADERS = ["content-type", "authorization", "idempotency-key", "x-request-id", "if-none-match"]
+CORS_EXPOSE_HEADERS = [
+    "x-request-id",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "idempotent-replayed",
+    "location",
+    "etag",
+    "content-disposition",
+]
+
+
+def provide_container(state: State) -> Container:
+    container: Container = state.container
+    return container
+
+
+@get("/docs", include_in_schema=False)
+async def docs_redirect() -> Redirect:
+    return Redirect(path="/schema/swagger")
+
+
+def _openapi(settings: Settings) -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="ICCT26 API",
+        version=__version__,
+        description="Team registration, review, schedule and results for the ICCT26 tournament.",
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin()] if settings.docs_enabled else [],
+        enabled_endpoints={"openapi.json", "openapi.yaml", "swagger"}
+        if settings.docs_enabled
+        else {"openapi.json"},
+        tags=[
+            Tag(name="health", description="Liveness and readiness"),
+            Tag(name="registration", description="Public team registration"),
+            Tag(name="teams", description="Public team views"),
+            Tag(name="auth", description="Admin authentication"),
+            Tag(name="admin", description="Review and administration (bearer token)"),
+            Tag(name="schedule", description="Matches, results and standings"),
+            Tag(name="gallery", description="Tournament photos"),
+        ],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        use_handler_docstrings=True,
+    )
+
+
+def build_litestar(container: Container | None, settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = container is None
+        active = container or await build_container(settings)
+        app.state.container = active
+        try:
+            yield
+        finally:
+            if owned:
+                await active.close()
+
+    handlers: list[Any] = [*route_handlers(settings)]
+    if settings.docs_enabled:
+        handlers.append(docs_redirect)
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_origin_list or ["*"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            max_age=600,
+        ),
+        openapi_config=_openapi(settings),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+        logging_config=None,
+    )
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> ASGIApp:
+    """Build the ASGI app. With a container, the caller owns its lifecycle (tests, benchmarks)."""
+    settings = settings or (container.settings if container else load_settings())
+    return RequestContextMiddleware(build_litestar(container, settings))
+
+
+def create_app_from_env() -> ASGIApp:
+    """Factory for the server (`uvicorn --factory icct26.adapters.http.app:create_app_from_env`)."""
+    settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+    return create_app(settings)
+
+
+def request_container(request: Request[Any, Any, Any]) -> Container:
+    return provide_container(request.app.state)

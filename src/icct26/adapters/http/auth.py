@@ -1,0 +1,134 @@
+"""Bearer-token authentication for admin routes.
+
+Tokens are JWTs signed with SECRET_KEY using HS256 only (the algorithm is pinned, so `none` or
+RS/HS confusion tokens are rejected), with expiry. `staff_guard` goes on every admin router:
+a `viewer` may only read (GET/HEAD); writes need the `admin` role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from icct26.domain.errors import DomainError, ErrorCode
+
+ALGORITHM = "HS256"
+Role = Literal["admin", "viewer"]
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    email: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class TokenService:
+    def __init__(self, secret_key: str, expiry_hours: float) -> None:
+        self._secret = secret_key
+        self.expiry = timedelta(hours=expiry_hours)
+
+    def issue(self, principal: Principal, now: datetime | None = None) -> tuple[str, int]:
+        """Return (token, seconds until expiry)."""
+        issued = now or datetime.now(UTC)
+        claims = {
+            "sub": str(principal.user_id),
+            "email": principal.email,
+            "role": principal.role,
+            "iat": issued,
+            "exp": issued + self.expiry,
+            "iss": "icct26",
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM), int(self.expiry.total_seconds())
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer="icct26",
+                options={"require": ["exp", "iat", "sub", "role"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise DomainError(
+                ErrorCode.UNAUTHORIZED, "Your session has expired; please log in again."
+            ) from None
+        except jwt.PyJWTError:
+            raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.") from None
+        role = claims.get("role")
+        if role not in ("admin", "viewer"):
+            raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.")
+        return Principal(user_id=int(claims["sub"]), email=str(claims.get("email", "")), role=role)
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TokenService:
+    service: TokenService = connection.app.state.container.tokens
+    return service
+
+
+def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller when a valid token is sent, else None (public routes with an admin view)."""
+    token = bearer_token(connection)
+    if token is None:
+        return None
+    try:
+        principal = token_service_of(connection).verify(token)
+    except DomainError:
+        return None
+    _remember(connection, principal)
+    return principal
+
+
+def _remember(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+    connection.scope["state"]["principal"] = principal
+    connection.scope["state"]["actor"] = principal.email
+
+
+def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    token = bearer_token(connection)
+    if token is None:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Log in as an organiser to use this endpoint.")
+    principal = token_service_of(connection).verify(token)
+    _remember(connection, principal)
+    return principal
+
+
+def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Router-level guard: any staff member may read; only admins may change anything."""
+    principal = authenticate(connection)
+    if connection.scope.get("method", "GET") not in READ_METHODS and not principal.is_admin:
+        raise DomainError(ErrorCode.FORBIDDEN, "Your role may only read; ask an admin to make changes.")
+
+
+def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """For reads that only admins may see (e.g. admin user management)."""
+    principal = authenticate(connection)
+    if not principal.is_admin:
+        raise DomainError(ErrorCode.FORBIDDEN, "Only admins may do this.")
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The authenticated caller inside a guarded handler."""
+    principal = (connection.scope.get("state") or {}).get("principal")
+    if not isinstance(principal, Principal):
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Log in as an organiser to use this endpoint.")
+    return principal

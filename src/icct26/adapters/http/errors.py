@@ -1,0 +1,108 @@
+"""Exception handlers: every exception becomes the problem+json of `problems.py`, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from loguru import logger
+
+from icct26.adapters.db.errors import is_database_unavailable, is_statement_timeout
+from icct26.adapters.http.problems import PROBLEM_MEDIA_TYPE, build_problem, problem_for_domain_error
+from icct26.domain.errors import DomainError, ErrorCode, FieldError
+
+_STATUS_CODES: dict[int, ErrorCode] = {
+    400: ErrorCode.MALFORMED_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMIT_EXCEEDED,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str | None:
+    state = request.scope.get("state") or {}
+    rid = state.get("request_id")
+    return rid if isinstance(rid, str) else None
+
+
+def _respond(
+    request: Request[Any, Any, Any], status: int, body: bytes, headers: dict[str, str] | None = None
+) -> Response[bytes]:
+    return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    status, body, headers = problem_for_domain_error(
+        exc, instance=request.url.path, request_id=request_id_of(request)
+    )
+    return _respond(request, status, body, headers)
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    errors: list[FieldError] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append(FieldError(field, "invalid", str(item.get("message", "Invalid value"))))
+    return errors
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    rid = request_id_of(request)
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        detail = errors[0].message if len(errors) == 1 else exc.detail
+        if "JSON" in exc.detail or "decode" in exc.detail.lower():
+            status, body = build_problem(
+                ErrorCode.MALFORMED_REQUEST, exc.detail, instance=request.url.path, request_id=rid
+            )
+        else:
+            status, body = build_problem(
+                ErrorCode.VALIDATION_FAILED, detail, instance=request.url.path, request_id=rid, errors=errors
+            )
+        return _respond(request, status, body)
+    if exc.status_code >= 500:
+        return handle_unexpected(request, exc)
+    code = _STATUS_CODES.get(exc.status_code, ErrorCode.MALFORMED_REQUEST)
+    problem_detail: str | None = (
+        None if code in {ErrorCode.NOT_FOUND, ErrorCode.METHOD_NOT_ALLOWED} else exc.detail
+    )
+    status, body = build_problem(code, problem_detail, instance=request.url.path, request_id=rid)
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+    return _respond(request, status, body, headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    rid = request_id_of(request)
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable: {}", type(exc).__name__)
+        status, body = build_problem(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "The database is temporarily unavailable. Please try again shortly.",
+            instance=request.url.path,
+            request_id=rid,
+        )
+        return _respond(request, status, body, {"Retry-After": "5"})
+    if is_statement_timeout(exc) or isinstance(exc, TimeoutError):
+        logger.warning("request timed out: {}", type(exc).__name__)
+        status, body = build_problem(
+            ErrorCode.REQUEST_TIMEOUT, None, instance=request.url.path, request_id=rid
+        )
+        return _respond(request, status, body, {"Retry-After": "5"})
+    logger.opt(exception=exc).error("unhandled error on {} {}", request.method, request.url.path)
+    status, body = build_problem(ErrorCode.INTERNAL_ERROR, None, instance=request.url.path, request_id=rid)
+    return _respond(request, status, body)
+
+
+EXCEPTION_HANDLERS: Any = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

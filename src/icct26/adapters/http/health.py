@@ -1,0 +1,71 @@
+"""Liveness, readiness and the compatibility health document."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from icct26 import __version__
+from icct26.bootstrap import Container
+from icct26.domain.errors import DomainError, ErrorCode
+
+
+class Health(msgspec.Struct):
+    status: Literal["healthy", "degraded"]
+    database: Literal["connected", "unavailable"]
+    version: str
+    details: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class Live(msgspec.Struct):
+    status: Literal["alive"]
+
+
+class Ready(msgspec.Struct):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    schema: str
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+    include_in_schema = True
+
+    @get("/", operation_id="health", summary="Overall health (compatibility shape)")
+    async def health(self, container: NamedDependency[Container]) -> Response[Health]:
+        up = await container.database.ping(timeout=2.0)
+        body = Health(
+            status="healthy" if up else "degraded",
+            database="connected" if up else "unavailable",
+            version=__version__,
+            details={},
+        )
+        return Response(body, status_code=HTTP_200_OK if up else HTTP_503_SERVICE_UNAVAILABLE)
+
+    @get("/live", operation_id="healthLive", summary="Process is alive (no dependencies)")
+    async def live(self) -> Live:
+        return Live(status="alive")
+
+    @get(
+        "/ready", operation_id="healthReady", summary="Database reachable and schema at the latest migration"
+    )
+    async def ready(self, container: NamedDependency[Container]) -> Ready:
+        try:
+            revisions = await container.database.schema_revisions(timeout=2.0)
+        except Exception:
+            raise DomainError(
+                ErrorCode.DATABASE_UNAVAILABLE, "The database is not reachable.", retry_after=5
+            ) from None
+        if revisions != container.schema_heads:
+            raise DomainError(
+                ErrorCode.SERVICE_UNAVAILABLE,
+                "The database schema is not at the latest migration; run `icct26 db upgrade`.",
+                extra={"schema": sorted(revisions), "expected": sorted(container.schema_heads)},
+                retry_after=30,
+            )
+        return Ready(status="ready", database="ok", schema=",".join(sorted(revisions)))

@@ -1,0 +1,91 @@
+"""`local` document store: files under DATA_DIR/documents, served by the app through signed links."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from icct26.adapters.storage.signing import LinkSigner
+from icct26.domain.errors import ErrorCode, NotFound
+from icct26.domain.ports import StoredObject
+
+CHUNK = 256 * 1024
+DOCUMENT_ROUTE = "/documents"
+
+
+class LocalDocumentStore:
+    name = "local"
+
+    def __init__(self, root: Path, signer: LinkSigner, base_url: str = "") -> None:
+        self.root = root
+        self.signer = signer
+        self.base_url = base_url.rstrip("/")
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise NotFound(ErrorCode.DOCUMENT_NOT_FOUND, "No such document.")
+        return path
+
+    async def put_file(self, key: str, source: Path, content_type: str) -> None:
+        target = self.path_of(key)
+
+        def copy() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)  # readers never see half a file
+
+        await asyncio.to_thread(copy)
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        target = self.path_of(key)
+
+        def write() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+
+        await asyncio.to_thread(write)
+
+    async def read(self, key: str) -> AsyncIterator[bytes]:
+        path = self.path_of(key)
+        if not path.is_file():
+            raise NotFound(ErrorCode.DOCUMENT_NOT_FOUND, "No such document.")
+        handle = await asyncio.to_thread(path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+        finally:
+            handle.close()
+
+    async def delete(self, key: str) -> None:
+        path = self.path_of(key)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        def scan() -> list[StoredObject]:
+            found = []
+            for path in self.root.rglob("*"):
+                if path.is_file() and not path.name.endswith(".part"):
+                    key = path.relative_to(self.root).as_posix()
+                    if key.startswith(prefix):
+                        stat = path.stat()
+                        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+                        found.append(StoredObject(key, stat.st_size, modified))
+            return found
+
+        for item in await asyncio.to_thread(scan):
+            yield item
+
+    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+        # Public (gallery) links are signed too, just long-lived: nothing is listable.
+        token = self.signer.sign(key)
+        return f"{self.base_url}{DOCUMENT_ROUTE}/{token}/{quote(filename)}"

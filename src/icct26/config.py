@@ -1,0 +1,238 @@
+"""Typed settings, loaded once from the environment and an optional `.env` file.
+
+Every variable is documented in `.env.example`. A bad value stops startup with one line naming the
+variable (`ConfigError`); `ENVIRONMENT=production` refuses unsafe defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from dotenv import dotenv_values
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+MIB = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; the message is one line naming the variable."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
+    # --- runtime -------------------------------------------------------------------------------
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    data_dir: str = "./data"
+    public_base_url: str = ""  # absolute URL clients use to reach the API (document links)
+    docs_enabled: bool = True
+    shutdown_grace_seconds: int = 30
+    # --- database ------------------------------------------------------------------------------
+    database_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 10.0
+    db_statement_timeout_ms: int = 30_000
+    db_connect_timeout_seconds: float = 5.0
+    # --- security ------------------------------------------------------------------------------
+    secret_key: str = DEFAULT_SECRET_KEY
+    jwt_expiry_hours: float = 8.0
+    cors_origins: str = "*"
+    forwarded_allow_ips: str = ""
+    signed_url_ttl_seconds: int = 300
+    # --- logging -------------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    log_file: str | None = None
+    # --- tournament and registration rules ------------------------------------------------------
+    tournament_name: str = "ICCT26 Church Cricket Tournament"
+    tournament_dates: str = ""
+    tournament_venue: str = ""
+    tournament_contact: str = ""
+    tournament_timezone: str = "Asia/Kolkata"
+    team_id_prefix: str = "ICCT"
+    min_players: int = 11
+    max_players: int = 15
+    max_teams_per_church: int = 2
+    church_registry: Literal["open", "closed"] = "open"
+    require_player_documents: bool = True
+    registration_open: bool = True
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    points_win: int = 2
+    points_tie: int = 1
+    points_no_result: int = 1
+    # --- limits --------------------------------------------------------------------------------
+    max_file_bytes: int = 5 * MIB
+    max_registration_bytes: int = 170 * MIB
+    max_body_bytes: int = 1 * MIB
+    max_gallery_bytes: int = 10 * MIB
+    max_multipart_parts: int = 120
+    request_timeout_seconds: float = 60.0
+    registration_timeout_seconds: float = 110.0
+    idempotency_ttl_hours: int = 24
+    idempotency_wait_seconds: float = 10.0
+    gzip_min_bytes: int = 1024
+    # --- rate limits ---------------------------------------------------------------------------
+    rate_limit_enabled: bool = True
+    rate_limit_store: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = None
+    rate_limit_default_per_minute: int = 100
+    rate_limit_registration_per_minute: int = 10
+    rate_limit_login_per_minute: int = 5
+    rate_limit_admin_per_minute: int = 600
+    # --- documents -----------------------------------------------------------------------------
+    storage_backend: Literal["local", "s3", "cloudinary"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    cloudinary_cloud_name: str = ""
+    cloudinary_api_key: str = ""
+    cloudinary_api_secret: str = ""
+    cloudinary_api_base_url: str = "https://api.cloudinary.com"
+    storage_breaker_fail_max: int = 5
+    storage_breaker_reset_seconds: float = 30.0
+    rejected_document_retention_days: int = 30
+    orphan_grace_minutes: int = 60
+    # --- email ---------------------------------------------------------------------------------
+    email_backend: Literal["auto", "smtp", "file"] = "auto"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "ICCT26 <no-reply@icct26.local>"
+    outbox_worker: Literal["inprocess", "off"] = "inprocess"
+    outbox_poll_seconds: float = 2.0
+    outbox_max_attempts: int = 8
+    smtp_breaker_fail_max: int = 5
+    smtp_breaker_reset_seconds: float = 60.0
+
+    # --- derived -------------------------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.tournament_timezone)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip()]
+
+    @property
+    def effective_email_backend(self) -> Literal["smtp", "file"]:
+        if self.email_backend == "auto":
+            return "smtp" if self.smtp_host else "file"
+        return self.email_backend
+
+
+SECRET_FIELDS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "S3_SECRET_ACCESS_KEY", "CLOUDINARY_API_SECRET"})
+URL_FIELDS_WITH_CREDENTIALS = frozenset({"DATABASE_URL", "REDIS_URL"})
+_ENV_NAMES = frozenset(Settings.__struct_encode_fields__)
+
+
+def _read_env(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(environ)  # the real environment wins over the file
+    # Empty strings mean "unset", so optional values can be blanked in `.env`.
+    return {k: v for k, v in values.items() if k in _ENV_NAMES and v != ""}
+
+
+def _field_of(error: msgspec.ValidationError) -> str:
+    match = re.search(r"`\$\.(\w+)`", str(error))
+    return match.group(1) if match else "configuration"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str | None = ".env") -> Settings:
+    """Parse settings; raise `ConfigError` with one line naming the offending variable."""
+    raw = _read_env(os.environ if environ is None else environ, Path(env_file) if env_file else None)
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        name = _field_of(exc)
+        reason = str(exc).split(" - at ")[0]
+        raise ConfigError(f"{name}: invalid value {raw.get(name, '')!r} ({reason})") from None
+    _check(settings)
+    return settings
+
+
+def _check(s: Settings) -> None:
+    try:
+        ZoneInfo(s.tournament_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TOURNAMENT_TIMEZONE: unknown time zone {s.tournament_timezone!r}") from None
+    positive = {
+        "PORT": s.port,
+        "WORKERS": s.workers,
+        "MIN_PLAYERS": s.min_players,
+        "MAX_TEAMS_PER_CHURCH": s.max_teams_per_church,
+        "MAX_FILE_BYTES": s.max_file_bytes,
+        "MAX_REGISTRATION_BYTES": s.max_registration_bytes,
+        "MAX_BODY_BYTES": s.max_body_bytes,
+        "DB_POOL_SIZE": s.db_pool_size,
+    }
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{name}: must be a positive number, got {value}")
+    if s.max_players < s.min_players:
+        raise ConfigError(f"MAX_PLAYERS: must be at least MIN_PLAYERS ({s.min_players})")
+    if s.database_url and not s.database_url.startswith(("postgresql", "postgres")):
+        raise ConfigError("DATABASE_URL: must be a PostgreSQL URL (postgresql+asyncpg://...)")
+    if s.rate_limit_store == "redis" and not s.redis_url:
+        raise ConfigError("REDIS_URL: required when RATE_LIMIT_STORE=redis")
+    if s.storage_backend == "s3" and not s.s3_bucket:
+        raise ConfigError("S3_BUCKET: required when STORAGE_BACKEND=s3")
+    if s.storage_backend == "cloudinary" and not (
+        s.cloudinary_cloud_name and s.cloudinary_api_key and s.cloudinary_api_secret
+    ):
+        raise ConfigError("CLOUDINARY_CLOUD_NAME: cloud name, API key and secret are required")
+    if s.email_backend == "smtp" and not s.smtp_host:
+        raise ConfigError("SMTP_HOST: required when EMAIL_BACKEND=smtp")
+    if s.is_production:
+        if s.secret_key == DEFAULT_SECRET_KEY or len(s.secret_key) < 32:
+            raise ConfigError(
+                "SECRET_KEY: set a random value of at least 32 characters in production "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if not s.database_url:
+            raise ConfigError("DATABASE_URL: the embedded database is not allowed in production")
+        if "*" in s.cors_origin_list:
+            raise ConfigError("CORS_ORIGINS: list the frontend origins explicitly in production, not *")
+
+
+def mask_url(url: str) -> str:
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1****@", url)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as a dict of env names, secrets masked (for `config show`)."""
+    data: dict[str, Any] = msgspec.to_builtins(settings)
+    for key, value in data.items():
+        if key in SECRET_FIELDS and value:
+            data[key] = "****"
+        elif key in URL_FIELDS_WITH_CREDENTIALS and value:
+            data[key] = mask_url(str(value))
+    return data

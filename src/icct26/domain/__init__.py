@@ -1,0 +1,1 @@
+"""Pure domain model: entities, rules, errors and ports. Imports no framework."""

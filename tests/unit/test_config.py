@@ -1,0 +1,86 @@
+"""Settings: typed parsing, one-line errors naming the variable, production guard, masking."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from icct26.config import ConfigError, Settings, load_settings, masked
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_and_types() -> None:
+    s = load_settings({"MAX_FILE_BYTES": "1024", "REGISTRATION_OPEN": "false"}, env_file=None)
+    assert s.max_file_bytes == 1024 and s.registration_open is False
+    assert s.min_players == 11 and s.max_players == 15
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"MAX_FILE_BYTES": "lots"}, "MAX_FILE_BYTES"),
+        ({"CHURCH_REGISTRY": "sometimes"}, "CHURCH_REGISTRY"),
+        ({"TOURNAMENT_TIMEZONE": "Mars/Olympus"}, "TOURNAMENT_TIMEZONE"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"MAX_PLAYERS": "5"}, "MAX_PLAYERS"),
+        ({"REGISTRATION_OPENS_AT": "tomorrow"}, "REGISTRATION_OPENS_AT"),
+    ],
+)
+def test_bad_value_names_the_variable(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env, env_file=None)
+    message = str(info.value)
+    assert message.startswith(name) and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 40, "CORS_ORIGINS": "https://a.example"}, "DATABASE_URL"),
+        ({"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://db/x"}, "CORS_ORIGINS"),
+    ],
+)
+def test_production_guard(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}"):
+        load_settings({"ENVIRONMENT": "production", **env}, env_file=None)
+
+
+def test_production_with_safe_values_starts() -> None:
+    s = load_settings(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "k" * 48,
+            "DATABASE_URL": "postgresql://u:p@db/icct26",
+            "CORS_ORIGINS": "https://icct26.example",
+        },
+        env_file=None,
+    )
+    assert s.is_production
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("MAX_TEAMS_PER_CHURCH=3\nTEAM_ID_PREFIX=CUP\n")
+    s = load_settings({"TEAM_ID_PREFIX": "ENV"}, env_file=env_file)
+    assert s.max_teams_per_church == 3 and s.team_id_prefix == "ENV"
+
+
+def test_masking_hides_secrets() -> None:
+    s = load_settings(
+        {"SECRET_KEY": "supersecret", "DATABASE_URL": "postgresql://u:hunter2@db/x", "SMTP_PASSWORD": "pw"},
+        env_file=None,
+    )
+    shown = masked(s)
+    assert shown["SECRET_KEY"] == "****" and shown["SMTP_PASSWORD"] == "****"
+    assert "hunter2" not in shown["DATABASE_URL"]
+
+
+def test_env_example_lists_every_variable() -> None:
+    text = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", text, flags=re.M))
+    assert listed == set(Settings.__struct_encode_fields__)
