@@ -15,6 +15,8 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from icct26.adapters.http.middleware.request_context import client_ip
+from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
 
 ALGORITHM = "HS256"
@@ -132,3 +134,15 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     if not isinstance(principal, Principal):
         raise DomainError(ErrorCode.UNAUTHORIZED, "Log in as an organiser to use this endpoint.")
     return principal
+
+
+def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    """The audit actor for a guarded request: user, client IP and request id."""
+    principal = principal_of(connection)
+    state = connection.scope.get("state") or {}
+    return Actor(
+        user_id=principal.user_id,
+        email=principal.email,
+        ip=client_ip(connection.scope),
+        request_id=state.get("request_id"),
+    )
