@@ -1,0 +1,129 @@
+"""Idempotency keys in PostgreSQL, so every app process sees the same claims and answers.
+
+Each method of the store is one statement in its own committed transaction: a claim must be visible
+to the other processes before the request it guards starts working. `SqlIdempotentAnswers` instead
+works inside a unit of work, so a request's change and its answer commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Update, and_, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from icct26.adapters.db.engine import Database
+from icct26.adapters.db.models import IdempotencyRecord
+from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.idempotency import IdempotencyClaim, IdempotencyEntry, SavedResponse
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+_T = IdempotencyRecord
+
+
+def _same_claim(scope: str, key: str, claimed_at: datetime) -> list[ColumnElement[bool]]:
+    # `created_at` is the moment of the claim: a takeover of an abandoned claim rewrites it, so the
+    # abandoned request can no longer complete or release what is now someone else's.
+    return [_T.scope == scope, _T.key == key, _T.state == IN_PROGRESS, _T.created_at == claimed_at]
+
+
+def _completion(scope: str, key: str, response: SavedResponse, claimed_at: datetime) -> Update:
+    return (
+        update(_T)
+        .where(*_same_claim(scope, key, claimed_at))
+        .values(
+            state=COMPLETED,
+            response_status=response.status,
+            response_headers=dict(response.headers),
+            response_body=response.body,
+        )
+        .returning(_T.id)
+    )
+
+
+class SqlIdempotentAnswers:
+    """Records an answer in the caller's transaction (see `IdempotentAnswers`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, claim: IdempotencyClaim, response: SavedResponse) -> None:
+        stmt = _completion(claim.scope, claim.key, response, claim.claimed_at)
+        if (await self._session.execute(stmt)).first() is None:
+            raise DomainError(
+                ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+                "The same request is being processed by a later attempt; try again in a few seconds",
+                retry_after=1,
+            )
+
+
+class SqlIdempotencyStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def claim(
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        *,
+        now: datetime,
+        expires_at: datetime,
+        stale_before: datetime,
+    ) -> bool:
+        insert = pg_insert(_T).values(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            state=IN_PROGRESS,
+            expires_at=expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+        stmt = insert.on_conflict_do_update(
+            index_elements=[_T.scope, _T.key],
+            set_={
+                "fingerprint": insert.excluded.fingerprint,
+                "state": IN_PROGRESS,
+                "response_status": None,
+                "response_headers": None,
+                "response_body": None,
+                "expires_at": insert.excluded.expires_at,
+                "created_at": insert.excluded.created_at,
+                "updated_at": insert.excluded.updated_at,
+            },
+            # Only an expired entry or an abandoned claim may be taken over; a live one stays.
+            where=or_(_T.expires_at <= now, and_(_T.state == IN_PROGRESS, _T.created_at < stale_before)),
+        ).returning(_T.id)
+        async with self._database.engine.begin() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def find(self, scope: str, key: str, *, now: datetime) -> IdempotencyEntry | None:
+        stmt = select(
+            _T.fingerprint, _T.state, _T.response_status, _T.response_headers, _T.response_body
+        ).where(_T.scope == scope, _T.key == key, _T.expires_at > now)
+        async with self._database.engine.connect() as conn:
+            row = (await conn.execute(stmt)).one_or_none()
+        if row is None:
+            return None
+        response = None
+        if row.state == COMPLETED and row.response_status is not None:
+            headers = {str(k): str(v) for k, v in (row.response_headers or {}).items()}
+            response = SavedResponse(row.response_status, bytes(row.response_body or b""), headers)
+        return IdempotencyEntry(row.fingerprint, response)
+
+    async def complete(self, scope: str, key: str, response: SavedResponse, *, claimed_at: datetime) -> None:
+        # A no-op when the request already recorded its answer in its own transaction.
+        async with self._database.engine.begin() as conn:
+            await conn.execute(_completion(scope, key, response, claimed_at))
+
+    async def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        async with self._database.engine.begin() as conn:
+            await conn.execute(delete(_T).where(*_same_claim(scope, key, claimed_at)))
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        async with self._database.engine.begin() as conn:
+            result = await conn.execute(delete(_T).where(_T.expires_at <= now).returning(_T.id))
+            return len(result.all())

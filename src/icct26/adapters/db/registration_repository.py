@@ -1,0 +1,237 @@
+"""SQL side of registrations: team inserts, the gapless team-ID counter, public lists, document rows.
+
+Records never leave this module; the use cases see the ports of `icct26.domain.registration.ports`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, union, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES, SqlChurchRepository
+from icct26.adapters.db.idempotency_repository import SqlIdempotentAnswers
+from icct26.adapters.db.models import (
+    ChurchRecord,
+    DocumentRecord,
+    GalleryImageRecord,
+    PlayerRecord,
+    TeamIdCounter,
+    TeamRecord,
+)
+from icct26.adapters.db.outbox import enqueue_email
+from icct26.adapters.db.uow import SqlUnitOfWork
+from icct26.domain.registration import TeamStatus
+from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
+from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam
+
+UNIQUE_ACTIVE_NAME = "uq_teams_active_name_per_church"
+UNIQUE_ACTIVE_CAPTAIN_EMAIL = "uq_teams_active_captain_email"
+
+
+def constraint_of(exc: IntegrityError) -> str:
+    orig = exc.orig
+    name = getattr(orig, "constraint_name", None) or getattr(
+        getattr(orig, "__cause__", None), "constraint_name", None
+    )
+    return str(name or "")
+
+
+def _active(church_pk: int | None = None) -> Any:
+    condition = TeamRecord.status.in_(ACTIVE_STATUS_VALUES)
+    return condition if church_pk is None else condition & (TeamRecord.church_id == church_pk)
+
+
+class SqlTeamRegistrations:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def count_active(self, church_pk: int) -> int:
+        stmt = select(func.count()).select_from(TeamRecord).where(_active(church_pk))
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    async def active_name_taken(self, church_pk: int, name_key: str) -> bool:
+        stmt = select(exists().where(_active(church_pk), TeamRecord.name_key == name_key))
+        return bool((await self._session.execute(stmt)).scalar_one())
+
+    async def active_captain_email_taken(self, email: str) -> bool:
+        stmt = select(exists().where(_active(), TeamRecord.captain_email == email))
+        return bool((await self._session.execute(stmt)).scalar_one())
+
+    async def next_team_seq(self, prefix: str) -> int:
+        now = datetime.now(UTC)
+        bump = (
+            update(TeamIdCounter)
+            .where(TeamIdCounter.prefix == prefix)
+            .values(last_value=TeamIdCounter.last_value + 1, updated_at=now)
+            .returning(TeamIdCounter.last_value)
+            .execution_options(synchronize_session=False)
+        )
+        value = (await self._session.execute(bump)).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        first = (
+            pg_insert(TeamIdCounter)
+            .values(prefix=prefix, last_value=1, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[TeamIdCounter.prefix])
+            .returning(TeamIdCounter.last_value)
+        )
+        value = (await self._session.execute(first)).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        # Another transaction created the row first (we waited for its commit): bump that row.
+        return int((await self._session.execute(bump)).scalar_one())
+
+    async def add(self, team: NewTeam) -> int:
+        draft = team.draft
+        record = TeamRecord(
+            team_id=team.team_id,
+            seq=team.seq,
+            name=draft.team_name,
+            name_key=draft.team_name_key,
+            church_id=team.church_pk,
+            captain_name=draft.captain.name,
+            captain_phone=draft.captain.phone,
+            captain_email=draft.captain.email,
+            captain_whatsapp=draft.captain.whatsapp,
+            vice_name=draft.vice.name,
+            vice_phone=draft.vice.phone,
+            vice_email=draft.vice.email,
+            vice_whatsapp=draft.vice.whatsapp,
+            status=TeamStatus.PENDING.value,
+            submitted_at=team.submitted_at,
+        )
+        self._session.add(record)
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            # The partial unique indexes are the last word when two transactions raced past the checks.
+            constraint = constraint_of(exc)
+            if constraint == UNIQUE_ACTIVE_NAME:
+                raise duplicate_team(draft.team_name) from None
+            if constraint == UNIQUE_ACTIVE_CAPTAIN_EMAIL:
+                raise duplicate_captain_email() from None
+            raise
+        players = [
+            PlayerRecord(
+                player_id=player_id,
+                team_pk=record.id,
+                position=player.position,
+                name=player.name,
+                role=player.role.value if player.role else None,
+            )
+            for player, player_id in zip(draft.players, team.player_ids, strict=True)
+        ]
+        self._session.add_all(players)
+        await self._session.flush()
+        player_pks = {player.position: player.id for player in players}
+        self._session.add_all(
+            DocumentRecord(
+                team_pk=record.id,
+                player_pk=player_pks[doc.player_position] if doc.player_position is not None else None,
+                kind=doc.kind.value,
+                storage_key=doc.storage_key,
+                content_type=doc.content_type,
+                extension=doc.extension,
+                size_bytes=doc.size,
+                sha256=doc.sha256,
+                original_name=doc.original_name,
+            )
+            for doc in team.documents
+        )
+        await self._session.flush()
+        return int(record.id)
+
+    async def confirmed(self) -> list[PublicTeam]:
+        player_count = (
+            select(func.count(PlayerRecord.id))
+            .where(PlayerRecord.team_pk == TeamRecord.id)
+            .correlate(TeamRecord)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(TeamRecord.team_id, TeamRecord.name, ChurchRecord.name.label("church"), player_count)
+            .join(ChurchRecord, ChurchRecord.id == TeamRecord.church_id)
+            .where(TeamRecord.status == TeamStatus.CONFIRMED.value)
+            .order_by(TeamRecord.seq, TeamRecord.team_id)
+        )
+        rows = (await self._session.execute(stmt)).all()
+        return [PublicTeam(row[0], row[1], row[2], int(row[3])) for row in rows]
+
+
+class SqlEmailOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def enqueue(self, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
+        enqueue_email(self._session, kind=kind, recipient=recipient, team_pk=team_pk, context=context)
+
+
+class SqlDocumentRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def referenced(self, keys: Collection[str]) -> set[str]:
+        if not keys:
+            return set()
+        wanted = list(keys)
+        stmt = union(
+            select(DocumentRecord.storage_key).where(DocumentRecord.storage_key.in_(wanted)),
+            select(GalleryImageRecord.storage_key).where(GalleryImageRecord.storage_key.in_(wanted)),
+        )
+        return set((await self._session.execute(stmt)).scalars())
+
+    async def purgeable(self, rejected_before: datetime) -> list[PurgeableTeam]:
+        rejected_at = func.coalesce(TeamRecord.status_changed_at, TeamRecord.updated_at)
+        stmt = (
+            select(TeamRecord.id, TeamRecord.team_id, DocumentRecord.storage_key)
+            .outerjoin(DocumentRecord, DocumentRecord.team_pk == TeamRecord.id)
+            .where(
+                TeamRecord.status == TeamStatus.REJECTED.value,
+                TeamRecord.documents_purged_at.is_(None),
+                rejected_at < rejected_before,
+            )
+            .order_by(TeamRecord.id, DocumentRecord.id)
+        )
+        teams: dict[int, tuple[str, list[str]]] = {}
+        for pk, team_id, key in (await self._session.execute(stmt)).all():
+            keys = teams.setdefault(pk, (team_id, []))[1]
+            if key is not None:
+                keys.append(key)
+        return [PurgeableTeam(pk, team_id, tuple(keys)) for pk, (team_id, keys) in teams.items()]
+
+    async def forget(self, team_pk: int, purged_at: datetime) -> None:
+        await self._session.execute(
+            delete(DocumentRecord)
+            .where(DocumentRecord.team_pk == team_pk)
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.execute(
+            update(TeamRecord)
+            .where(TeamRecord.id == team_pk)
+            .values(documents_purged_at=purged_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlRegistrationUnitOfWork(SqlUnitOfWork):
+    """The registration transaction: churches, teams, documents, the email outbox and the request's
+    idempotent answer on one session."""
+
+    churches: SqlChurchRepository
+    teams: SqlTeamRegistrations
+    outbox: SqlEmailOutbox
+    documents: SqlDocumentRecords
+    answers: SqlIdempotentAnswers
+
+    def _bind(self, session: AsyncSession) -> None:
+        self.churches = SqlChurchRepository(session)
+        self.teams = SqlTeamRegistrations(session)
+        self.outbox = SqlEmailOutbox(session)
+        self.documents = SqlDocumentRecords(session)
+        self.answers = SqlIdempotentAnswers(session)

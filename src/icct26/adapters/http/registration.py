@@ -1,0 +1,323 @@
+"""Public registration endpoints: the team form, whether registration is open, church slots, teams.
+
+Built per app by `registration_router(settings)`: the form's body limit is MAX_REGISTRATION_BYTES
+while the app default stays at 1 MiB. Controllers stay thin: parse, call the service, map to wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from icct26.adapters.http.idempotency import (
+    IDEMPOTENCY_KEY_HEADER,
+    idempotency_key,
+    json_answer,
+    respond_idempotently,
+)
+from icct26.adapters.http.multipart import MultipartLimits, read_multipart
+from icct26.adapters.http.problem_docs import problem_responses
+from icct26.bootstrap import Container
+from icct26.config import Settings
+from icct26.domain.errors import ErrorCode
+from icct26.domain.idempotency import SavedResponse, request_fingerprint
+from icct26.domain.registration import TeamStatus
+from icct26.services.registration import RegistrationReceipt
+
+C = ErrorCode
+REGISTER_SCOPE = "POST /api/register/team"
+
+
+class RegistrationCreated(msgspec.Struct):
+    success: bool
+    team_id: str
+    team_name: str
+    church_name: str
+    player_count: int
+    registration_status: str
+    message: str
+    submitted_at: str
+
+
+class RegistrationStatusOut(msgspec.Struct):
+    success: bool
+    open: bool
+    opens_at: str | None
+    closes_at: str | None
+    max_players: int
+    min_players: int
+    max_teams_per_church: int
+
+
+class ChurchAvailabilityOut(msgspec.Struct):
+    church_name: str
+    team_count: int
+    max_teams: int
+    locked: bool
+
+
+class AvailabilitySummaryOut(msgspec.Struct):
+    total_churches: int
+    locked_churches: int
+    available_churches: int
+
+
+class ChurchAvailabilityList(msgspec.Struct):
+    success: bool
+    churches: list[ChurchAvailabilityOut]
+    summary: AvailabilitySummaryOut
+
+
+class PublicTeamSummaryOut(msgspec.Struct, kw_only=True):
+    """Snake_case keys with camelCase twins: the existing frontend reads both."""
+
+    team_id: str
+    team_id_camel: str = msgspec.field(name="teamId")
+    team_name: str
+    team_name_camel: str = msgspec.field(name="teamName")
+    church_name: str
+    church_name_camel: str = msgspec.field(name="churchName")
+    player_count: int
+
+
+class PublicTeamList(msgspec.Struct):
+    success: bool
+    teams: list[PublicTeamSummaryOut]
+
+
+def _iso(moment: datetime | None, zone: tzinfo) -> str | None:
+    return moment.astimezone(zone).isoformat() if moment is not None else None
+
+
+def _created(receipt: RegistrationReceipt, zone: tzinfo) -> RegistrationCreated:
+    return RegistrationCreated(
+        success=True,
+        team_id=receipt.team_id,
+        team_name=receipt.team_name,
+        church_name=receipt.church_name,
+        player_count=receipt.player_count,
+        registration_status=TeamStatus.PENDING.value,
+        message=(
+            f"Team {receipt.team_name} is registered and waiting for the organisers' review. "
+            "The captain will receive an email with the team ID."
+        ),
+        submitted_at=_iso(receipt.submitted_at, zone) or "",
+    )
+
+
+def _text(description: str) -> Schema:
+    return Schema(type=OpenAPIType.STRING, description=description)
+
+
+def _file(description: str) -> Schema:
+    return Schema(type=OpenAPIType.STRING, format="binary", description=description)  # type: ignore[arg-type]
+
+
+_FORM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=[
+        "team_name",
+        "church_name",
+        "captain_name",
+        "captain_phone",
+        "captain_email",
+        "vice_name",
+        "vice_phone",
+        "vice_email",
+        "pastor_letter",
+        "payment_receipt",
+    ],
+    properties={
+        "team_name": _text("3-80 characters: letters, digits, spaces and ' - . &"),
+        "church_name": _text("The church's name (must be listed when CHURCH_REGISTRY=closed)"),
+        "captain_name": _text("2-50 characters"),
+        "captain_phone": _text("Indian mobile number, e.g. 9876543210 or +91 98765 43210"),
+        "captain_email": _text("Email address"),
+        "captain_whatsapp": _text("Optional; empty means none"),
+        "vice_name": _text("2-50 characters"),
+        "vice_phone": _text("Indian mobile number, different from the captain's"),
+        "vice_email": _text("Email address"),
+        "vice_whatsapp": _text("Optional; empty means none"),
+        "pastor_letter": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
+        "payment_receipt": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
+        "group_photo": _file("Optional; PNG, JPEG or PDF"),
+    },
+    pattern_properties={
+        r"^player_[0-9]+_name$": _text("Player i (0-based, contiguous) name"),
+        r"^player_[0-9]+_role$": _text("Optional: Batsman, Bowler, All-Rounder or Wicket-Keeper"),
+        r"^player_[0-9]+_aadhar_file$": _file("Player i's Aadhaar card (PNG, JPEG or PDF)"),
+        r"^player_[0-9]+_subscription_file$": _file("Player i's church subscription card"),
+    },
+)
+
+
+@dataclass
+class RegistrationFormOperation(Operation):
+    """The form is read as a stream, not through a `data` parameter, so its schema is given here."""
+
+    def __post_init__(self) -> None:
+        if self.request_body is None:
+            self.request_body = RequestBody(
+                content={"multipart/form-data": OpenAPIMediaType(schema=_FORM_SCHEMA)},
+                description="Flat multipart form; players are numbered player_0_* .. player_{N-1}_*",
+                required=True,
+            )
+
+
+async def register_team(
+    request: Request[Any, Any, Any],
+    container: NamedDependency[Container],
+    idempotency_key_header: Annotated[
+        str | None,
+        Parameter(
+            header=IDEMPOTENCY_KEY_HEADER,
+            required=False,
+            description="1-255 printable characters; a repeat with the same key replays the first answer",
+        ),
+    ] = None,
+) -> Response[bytes]:
+    """Register a team with its roster and documents (multipart/form-data, up to 33 files).
+
+    Every field error is reported at once (422 `errors`). Repeats with the same `Idempotency-Key`
+    get the first answer back with `Idempotent-Replayed: true`.
+    """
+    # `idempotency_key_header` documents the header; the shared helper reads and validates it, so a
+    # bad key fails before a large body is read.
+    key = idempotency_key(request)
+    settings = container.settings
+    services = container.registration
+    limits = MultipartLimits(
+        max_body_bytes=settings.max_registration_bytes,
+        max_file_bytes=settings.max_file_bytes,
+        max_parts=settings.max_multipart_parts,
+    )
+    async with await read_multipart(request, limits, settings.data_path / "tmp") as form:
+
+        async def produce() -> SavedResponse:
+            receipt = await services.registration.register(form.fields, form.files)
+            body = _created(receipt, settings.timezone)
+            return json_answer(HTTP_201_CREATED, body, {"location": f"/api/teams/{receipt.team_id}"})
+
+        return await respond_idempotently(
+            request,
+            services.idempotency,
+            key=key,
+            scope=REGISTER_SCOPE,
+            fingerprint=request_fingerprint(form.fields, form.file_hashes),
+            produce=produce,
+        )
+
+
+async def registration_status(container: NamedDependency[Container]) -> RegistrationStatusOut:
+    """Whether the form is open now, its window and the roster and church limits."""
+    state = container.registration.registration.state()
+    zone = container.settings.timezone
+    return RegistrationStatusOut(
+        success=True,
+        open=state.open,
+        opens_at=_iso(state.opens_at, zone),
+        closes_at=_iso(state.closes_at, zone),
+        max_players=state.max_players,
+        min_players=state.min_players,
+        max_teams_per_church=state.max_teams_per_church,
+    )
+
+
+async def church_availability(container: NamedDependency[Container]) -> ChurchAvailabilityList:
+    """Every known church with its active (pending + confirmed) teams; `locked` when it is full."""
+    report = await container.registration.churches.availability()
+    return ChurchAvailabilityList(
+        success=True,
+        churches=[
+            ChurchAvailabilityOut(c.church_name, c.team_count, c.max_teams, c.locked) for c in report.churches
+        ],
+        summary=AvailabilitySummaryOut(report.total, report.locked, report.available),
+    )
+
+
+async def list_teams(container: NamedDependency[Container]) -> PublicTeamList:
+    """Confirmed teams, without any personal data."""
+    teams = await container.registration.registration.confirmed_teams()
+    return PublicTeamList(
+        success=True,
+        teams=[
+            PublicTeamSummaryOut(
+                team_id=t.team_id,
+                team_id_camel=t.team_id,
+                team_name=t.team_name,
+                team_name_camel=t.team_name,
+                church_name=t.church_name,
+                church_name_camel=t.church_name,
+                player_count=t.player_count,
+            )
+            for t in teams
+        ],
+    )
+
+
+def registration_router(settings: Settings) -> Router:
+    """The public registration routes with this configuration's body limit."""
+    handlers = [
+        post(
+            "/register/team",
+            operation_id="registerTeam",
+            summary="Register a team (multipart form with documents)",
+            tags=["registration"],
+            status_code=HTTP_201_CREATED,
+            request_max_body_size=settings.max_registration_bytes,
+            operation_class=RegistrationFormOperation,
+            responses={
+                HTTP_201_CREATED: ResponseSpec(
+                    data_container=RegistrationCreated,
+                    description="Registered as pending; `Location` names the team. A replay carries "
+                    "`Idempotent-Replayed: true`.",
+                ),
+                **problem_responses(
+                    C.VALIDATION_FAILED,
+                    C.INVALID_FILE_TYPE,
+                    C.UNKNOWN_CHURCH,
+                    C.IDEMPOTENCY_KEY_REUSED,
+                    C.MALFORMED_REQUEST,
+                    C.TOO_MANY_PARTS,
+                    C.IDEMPOTENCY_KEY_INVALID,
+                    C.REGISTRATION_CLOSED,
+                    C.CHURCH_LIMIT_REACHED,
+                    C.DUPLICATE_TEAM,
+                    C.DUPLICATE_CAPTAIN_EMAIL,
+                    C.IDEMPOTENCY_IN_PROGRESS,
+                    C.FILE_TOO_LARGE,
+                    C.BODY_TOO_LARGE,
+                    C.UNSUPPORTED_MEDIA_TYPE,
+                    C.STORAGE_UNAVAILABLE,
+                ),
+            },
+        )(register_team),
+        get(
+            "/registration/status",
+            operation_id="getRegistrationStatus",
+            summary="Whether registration is open, and the roster and church limits",
+            tags=["registration"],
+        )(registration_status),
+        get(
+            "/churches/availability",
+            operation_id="getChurchAvailability",
+            summary="Team slots per church (active teams against the limit)",
+            tags=["registration"],
+        )(church_availability),
+        get(
+            "/teams",
+            operation_id="listConfirmedTeams",
+            summary="Confirmed teams (no personal data)",
+            tags=["teams"],
+        )(list_teams),
+    ]
+    return Router(path="/api", route_handlers=handlers)

@@ -1,0 +1,116 @@
+"""Run a request at most once per Idempotency-Key, and answer repeats with the first answer."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from loguru import logger
+
+from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.idempotency import IdempotencyStore, SavedResponse
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentResult:
+    response: SavedResponse
+    replayed: bool
+
+
+class IdempotencyService:
+    """Claims a key before the work starts; stores the final answer unless it is a server error.
+
+    - new key: run `produce`, keep its answer (4xx included) for `ttl`;
+    - same key, same fingerprint, finished: the stored answer (`replayed=True`), nothing re-runs;
+    - same key still running elsewhere: poll for up to `wait_seconds`, then IDEMPOTENCY_IN_PROGRESS;
+    - same key, other fingerprint: IDEMPOTENCY_KEY_REUSED;
+    - 5xx answers and exceptions release the claim, so a retry runs the request afresh;
+    - a claim older than `lease` belongs to a request that died with its process and is taken over.
+    """
+
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        *,
+        ttl: timedelta,
+        wait_seconds: float,
+        lease: timedelta,
+        poll_seconds: float = 0.1,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._wait_seconds = wait_seconds
+        self._lease = lease
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+
+    async def execute(
+        self, scope: str, key: str, fingerprint: str, produce: Callable[[], Awaitable[SavedResponse]]
+    ) -> IdempotentResult:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._wait_seconds
+        while True:
+            now = self._clock()
+            claimed = await self._store.claim(
+                scope, key, fingerprint, now=now, expires_at=now + self._ttl, stale_before=now - self._lease
+            )
+            if claimed:
+                return IdempotentResult(await self._run(scope, key, now, produce), replayed=False)
+            entry = await self._store.find(scope, key, now=self._clock())
+            if entry is None:
+                continue  # released or expired since the claim attempt: claim it again
+            if entry.fingerprint != fingerprint:
+                raise DomainError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was already used for a different request; "
+                    "send a new key for new content",
+                )
+            if entry.response is not None:
+                return IdempotentResult(entry.response, replayed=True)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise DomainError(
+                    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+                    "The same request is still being processed; try again in a few seconds",
+                    retry_after=max(1, math.ceil(self._wait_seconds / 2)),
+                )
+            await asyncio.sleep(min(self._poll_seconds, remaining))
+
+    async def _run(
+        self, scope: str, key: str, claimed_at: datetime, produce: Callable[[], Awaitable[SavedResponse]]
+    ) -> SavedResponse:
+        try:
+            response = await produce()
+        except BaseException:
+            # Shielded: a cancelled request (timeout, disconnect) must still let go of its key.
+            await asyncio.shield(self._release(scope, key, claimed_at))
+            raise
+        if response.status >= 500:
+            await self._release(scope, key, claimed_at)
+            return response
+        try:
+            await self._store.complete(scope, key, response, claimed_at=claimed_at)
+        except Exception:
+            # The work is done; a repeat will wait out the lease and then meet the duplicate checks.
+            logger.exception("could not store the idempotent response for scope {}", scope)
+        return response
+
+    async def _release(self, scope: str, key: str, claimed_at: datetime) -> None:
+        try:
+            await self._store.release(scope, key, claimed_at=claimed_at)
+        except Exception:
+            logger.exception("could not release an idempotency claim for scope {}", scope)
+
+    async def purge_expired(self) -> int:
+        """Delete expired keys (`icct26 idempotency purge`)."""
+        return await self._store.purge_expired(now=self._clock())

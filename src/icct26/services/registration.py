@@ -1,0 +1,288 @@
+"""The public registration use case: a spooled form in, a pending team with its documents out.
+
+Order matters: the form is validated first (every field error at once), files are copied to the
+document store outside any transaction (slow I/O must not hold locks), then one short transaction
+locks the church, checks the limit and duplicates, takes the next team number and inserts
+everything. If anything fails after the copies, the stored files are deleted again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from loguru import logger
+
+from icct26.config import ConfigError, Settings
+from icct26.domain.ports import DocumentStore
+from icct26.domain.registration import (
+    ChurchLimitPolicy,
+    DraftUpload,
+    RegistrationDraft,
+    RegistrationWindow,
+    RosterRules,
+    UploadInfo,
+    format_player_id,
+    format_team_id,
+    parse_registration_form,
+)
+from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team, unknown_church
+from icct26.domain.registration.ports import (
+    ChurchSlot,
+    NewTeam,
+    PublicTeam,
+    RegistrationUnitOfWork,
+    StoredUpload,
+)
+
+Clock = Callable[[], datetime]
+UnitOfWorkFactory = Callable[[], RegistrationUnitOfWork]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SpooledUpload:
+    """An uploaded file waiting on local disk, with what the HTTP layer learnt while spooling it."""
+
+    info: UploadInfo
+    path: Path
+
+
+@dataclass(frozen=True)
+class RegistrationPolicy:
+    """The tournament's registration settings, as the use case needs them."""
+
+    window: RegistrationWindow
+    roster: RosterRules
+    church_limit: ChurchLimitPolicy
+    closed_registry: bool
+    team_id_prefix: str
+    timezone: tzinfo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RegistrationPolicy:
+        zone = settings.timezone
+
+        def aware(moment: datetime | None) -> datetime | None:
+            # A time without an offset is the tournament's wall clock.
+            return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
+
+        try:
+            window = RegistrationWindow(
+                settings.registration_open,
+                aware(settings.registration_opens_at),
+                aware(settings.registration_closes_at),
+            )
+        except ValueError:
+            raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
+        return cls(
+            window=window,
+            roster=RosterRules(
+                min_players=settings.min_players,
+                max_players=settings.max_players,
+                require_player_documents=settings.require_player_documents,
+                max_file_bytes=settings.max_file_bytes,
+            ),
+            church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
+            closed_registry=settings.church_registry == "closed",
+            team_id_prefix=settings.team_id_prefix,
+            timezone=zone,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationReceipt:
+    team_id: str
+    team_name: str
+    church_name: str
+    player_count: int
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationState:
+    open: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    min_players: int
+    max_players: int
+    max_teams_per_church: int
+
+
+def storage_key(batch: str, upload: DraftUpload) -> str:
+    """Server-generated: the client's file name never reaches a path (it is kept only as metadata)."""
+    kind = upload.kind.value
+    if upload.player_position is not None:
+        kind = f"{kind}-p{upload.player_position:02d}"
+    return f"teams/{batch}/{kind}-{uuid.uuid4().hex}.{upload.file_type.extension}"
+
+
+class RegistrationService:
+    """Registers teams from the public form and answers the public registration questions."""
+
+    def __init__(
+        self,
+        *,
+        unit_of_work: UnitOfWorkFactory,
+        store: DocumentStore,
+        policy: RegistrationPolicy,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._uow = unit_of_work
+        self._store = store
+        self._policy = policy
+        self._clock = clock
+
+    @property
+    def policy(self) -> RegistrationPolicy:
+        return self._policy
+
+    def state(self) -> RegistrationState:
+        policy = self._policy
+        return RegistrationState(
+            open=policy.window.is_open(self._clock()),
+            opens_at=policy.window.opens_at,
+            closes_at=policy.window.closes_at,
+            min_players=policy.roster.min_players,
+            max_players=policy.roster.max_players,
+            max_teams_per_church=policy.church_limit.default_max_teams,
+        )
+
+    async def confirmed_teams(self) -> list[PublicTeam]:
+        async with self._uow() as uow:
+            return await uow.teams.confirmed()
+
+    async def register(
+        self, fields: Mapping[str, str], files: Mapping[str, SpooledUpload]
+    ) -> RegistrationReceipt:
+        """Validate, store the documents, and insert a pending team in one short transaction.
+
+        Raises REGISTRATION_CLOSED, VALIDATION_FAILED (all field errors), UNKNOWN_CHURCH,
+        CHURCH_LIMIT_REACHED, DUPLICATE_TEAM, DUPLICATE_CAPTAIN_EMAIL or STORAGE_UNAVAILABLE.
+        """
+        self._policy.window.check(self._clock())
+        draft = parse_registration_form(
+            fields, {name: upload.info for name, upload in files.items()}, self._policy.roster
+        )
+        # A cheap read-only look first, so a request that is bound to fail copies no files.
+        async with self._uow() as uow:
+            await self._check_capacity(uow, draft, await uow.churches.find(draft.church_key))
+        stored = await self._store_documents(draft, files)
+        committing = False
+        try:
+            async with self._uow() as uow:
+                church = await self._lock_church(uow, draft)
+                await self._check_capacity(uow, draft, church)
+                seq = await uow.teams.next_team_seq(self._policy.team_id_prefix)
+                team_id = format_team_id(self._policy.team_id_prefix, seq)
+                player_ids = [format_player_id(team_id, player.position) for player in draft.players]
+                submitted_at = self._clock()
+                team = NewTeam(team_id, seq, church.pk, draft, player_ids, stored, submitted_at)
+                team_pk = await uow.teams.add(team)
+                receipt = RegistrationReceipt(
+                    team_id, draft.team_name, church.name, draft.player_count, submitted_at
+                )
+                uow.outbox.enqueue(
+                    "registration_received", draft.captain.email, team_pk, self._email_context(team, receipt)
+                )
+                committing = True
+                await uow.commit()
+        except BaseException:
+            if committing:
+                # The commit may have landed even though we saw an error: keep the files. If the team
+                # does not exist, the orphan sweep removes them after ORPHAN_GRACE_MINUTES.
+                logger.warning("registration commit outcome unknown; stored documents left for the sweep")
+            else:
+                await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
+            raise
+        return receipt
+
+    async def _lock_church(self, uow: RegistrationUnitOfWork, draft: RegistrationDraft) -> ChurchSlot:
+        church = await uow.churches.lock(draft.church_key)
+        if church is None:
+            if self._policy.closed_registry:
+                raise unknown_church(draft.church_name)
+            await uow.churches.add_if_missing(draft.church_key, draft.church_name)
+            church = await uow.churches.lock(draft.church_key)
+            if church is None:  # pragma: no cover - the row was just inserted or found
+                raise RuntimeError("church row vanished inside the registration transaction")
+        return church
+
+    async def _check_capacity(
+        self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, church: ChurchSlot | None
+    ) -> None:
+        if church is None:
+            if self._policy.closed_registry:
+                raise unknown_church(draft.church_name)
+        else:
+            active = await uow.teams.count_active(church.pk)
+            self._policy.church_limit.check(church.name, active, church.max_teams)
+            if await uow.teams.active_name_taken(church.pk, draft.team_name_key):
+                raise duplicate_team(draft.team_name, church.name)
+        if await uow.teams.active_captain_email_taken(draft.captain.email):
+            raise duplicate_captain_email()
+
+    async def _store_documents(
+        self, draft: RegistrationDraft, files: Mapping[str, SpooledUpload]
+    ) -> list[StoredUpload]:
+        batch = uuid.uuid4().hex
+        stored: list[StoredUpload] = []
+        attempted: list[str] = []
+        try:
+            for upload in draft.uploads():
+                key = storage_key(batch, upload)
+                attempted.append(key)
+                file_type = upload.file_type
+                await self._store.put_file(key, files[upload.info.field].path, file_type.content_type)
+                stored.append(
+                    StoredUpload(
+                        kind=upload.kind,
+                        player_position=upload.player_position,
+                        storage_key=key,
+                        content_type=file_type.content_type,
+                        extension=file_type.extension,
+                        size=upload.info.size,
+                        sha256=upload.info.sha256,
+                        original_name=upload.info.safe_filename,
+                    )
+                )
+        except BaseException:
+            # Includes the key being written when it failed: a half-written object is an orphan too.
+            await asyncio.shield(self._discard(attempted))
+            raise
+        return stored
+
+    async def _discard(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                await self._store.delete(key)
+            except Exception:
+                logger.warning(
+                    "could not delete a stored document after a failed registration; the sweep will"
+                )
+
+    def _email_context(self, team: NewTeam, receipt: RegistrationReceipt) -> dict[str, object]:
+        draft = team.draft
+        return {
+            "team_id": receipt.team_id,
+            "team_name": receipt.team_name,
+            "church_name": receipt.church_name,
+            "captain_name": draft.captain.name,
+            "player_count": receipt.player_count,
+            "players": [
+                {
+                    "player_id": player_id,
+                    "name": player.name,
+                    "role": player.role.value if player.role else None,
+                }
+                for player, player_id in zip(draft.players, team.player_ids, strict=True)
+            ],
+            "submitted_at": receipt.submitted_at.astimezone(self._policy.timezone).isoformat(),
+        }

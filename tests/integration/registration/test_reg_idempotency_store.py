@@ -1,0 +1,184 @@
+"""IdempotencyService over the PostgreSQL store: claims, replays, expiry, abandoned claims."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from icct26.adapters.db.engine import Database
+from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
+from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.idempotency import SavedResponse
+from icct26.services.idempotency import IdempotencyService
+from tests.support.registration_forms import fetch
+
+pytestmark = pytest.mark.asyncio
+SCOPE = "POST /api/register/team"
+T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def service(database: Database, clock: Clock, wait: float = 1.0) -> IdempotencyService:
+    return IdempotencyService(
+        SqlIdempotencyStore(database),
+        ttl=timedelta(hours=24),
+        wait_seconds=wait,
+        lease=timedelta(minutes=5),
+        poll_seconds=0.02,
+        clock=clock,
+    )
+
+
+class Counter:
+    def __init__(self, status: int = 201) -> None:
+        self.calls = 0
+        self.status = status
+
+    async def __call__(self) -> SavedResponse:
+        self.calls += 1
+        return SavedResponse(
+            self.status, f'{{"n":{self.calls}}}'.encode(), {"content-type": "application/json"}
+        )
+
+
+async def test_first_runs_repeats_replay(database: Database) -> None:
+    ids = service(database, Clock())
+    produce = Counter()
+    first = await ids.execute(SCOPE, "k1", "fp", produce)
+    second = await ids.execute(SCOPE, "k1", "fp", produce)
+    assert (first.replayed, second.replayed) == (False, True)
+    assert (
+        second.response
+        == first.response
+        == SavedResponse(201, b'{"n":1}', {"content-type": "application/json"})
+    )
+    assert produce.calls == 1
+    # Keys are per scope.
+    other = await ids.execute("PUT /admin/teams/ICCT-001/confirm", "k1", "fp", produce)
+    assert other.replayed is False and produce.calls == 2
+
+
+async def test_other_fingerprint_is_refused_even_while_running(database: Database) -> None:
+    ids = service(database, Clock())
+    gate = asyncio.Event()
+
+    async def slow() -> SavedResponse:
+        await gate.wait()
+        return SavedResponse(201, b"{}")
+
+    running = asyncio.ensure_future(ids.execute(SCOPE, "k", "fp-a", slow))
+    await asyncio.sleep(0.05)
+    with pytest.raises(DomainError) as reused:
+        await ids.execute(SCOPE, "k", "fp-b", Counter())
+    assert reused.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED
+    gate.set()
+    await running
+
+
+async def test_still_running_after_the_wait_is_in_progress(database: Database) -> None:
+    ids = service(database, Clock(), wait=0.1)
+    gate = asyncio.Event()
+
+    async def slow() -> SavedResponse:
+        await gate.wait()
+        return SavedResponse(201, b"{}")
+
+    running = asyncio.ensure_future(ids.execute(SCOPE, "k", "fp", slow))
+    await asyncio.sleep(0.05)
+    with pytest.raises(DomainError) as busy:
+        await ids.execute(SCOPE, "k", "fp", Counter())
+    assert busy.value.code is ErrorCode.IDEMPOTENCY_IN_PROGRESS and busy.value.retry_after
+    gate.set()
+    assert (await running).replayed is False
+
+
+@pytest.mark.parametrize("outcome", ["5xx", "exception", "cancelled"])
+async def test_failures_release_the_key(database: Database, outcome: str) -> None:
+    ids = service(database, Clock())
+
+    async def fail() -> SavedResponse:
+        if outcome == "5xx":
+            return SavedResponse(503, b"{}")
+        if outcome == "exception":
+            raise RuntimeError("boom")
+        await asyncio.sleep(10)
+        raise AssertionError("not reached")
+
+    attempt = asyncio.ensure_future(ids.execute(SCOPE, "k", "fp", fail))
+    if outcome == "5xx":
+        assert (await attempt).response.status == 503
+    else:
+        if outcome == "cancelled":
+            await asyncio.sleep(0.05)
+            attempt.cancel()
+        with pytest.raises((RuntimeError, asyncio.CancelledError)):
+            await attempt
+    await asyncio.sleep(0.05)  # the shielded release of a cancelled request finishes
+    assert await fetch(database, "SELECT id FROM idempotency_keys") == []
+    produce = Counter()
+    retried = await ids.execute(SCOPE, "k", "fp", produce)
+    assert retried.replayed is False and produce.calls == 1
+
+
+async def test_expired_entries_are_ignored_and_purged(database: Database) -> None:
+    clock = Clock()
+    ids = service(database, clock)
+    produce = Counter()
+    await ids.execute(SCOPE, "old", "fp", produce)
+    clock.now = T0 + timedelta(hours=25)
+    again = await ids.execute(SCOPE, "old", "fp-new", produce)
+    assert again.replayed is False and produce.calls == 2
+    await ids.execute(SCOPE, "other", "fp", produce)
+    clock.now = T0 + timedelta(hours=49)
+    await ids.execute(SCOPE, "fresh", "fp", produce)
+    assert await ids.purge_expired() == 2
+    rows = await fetch(database, "SELECT key FROM idempotency_keys")
+    assert [r.key for r in rows] == ["fresh"]
+
+
+async def test_an_abandoned_claim_is_taken_over_after_the_lease(database: Database) -> None:
+    clock = Clock()
+    store = SqlIdempotencyStore(database)
+    # A process claimed the key and died before answering.
+    assert await store.claim(
+        SCOPE, "k", "fp", now=T0, expires_at=T0 + timedelta(hours=24), stale_before=T0 - timedelta(minutes=5)
+    )
+    ids = service(database, clock, wait=0.05)
+    with pytest.raises(DomainError) as busy:
+        await ids.execute(SCOPE, "k", "fp", Counter())
+    assert busy.value.code is ErrorCode.IDEMPOTENCY_IN_PROGRESS
+
+    clock.now = T0 + timedelta(minutes=6)
+    produce = Counter()
+    taken = await ids.execute(SCOPE, "k", "fp", produce)
+    assert taken.replayed is False and produce.calls == 1
+    # The dead claim's owner can no longer overwrite or release the new answer.
+    await store.complete(SCOPE, "k", SavedResponse(500, b"late"), claimed_at=T0)
+    await store.release(SCOPE, "k", claimed_at=T0)
+    replay = await ids.execute(SCOPE, "k", "fp", produce)
+    assert replay.replayed is True and replay.response.body == b'{"n":1}'
+
+
+async def test_concurrent_claims_run_the_work_once(database: Database) -> None:
+    ids = service(database, Clock(), wait=5)
+    calls = 0
+
+    async def work() -> SavedResponse:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)
+        return SavedResponse(201, b'{"ok":true}')
+
+    results = await asyncio.gather(*(ids.execute(SCOPE, "same", "fp", work) for _ in range(10)))
+    assert calls == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert {r.response.body for r in results} == {b'{"ok":true}'}

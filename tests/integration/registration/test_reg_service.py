@@ -1,0 +1,159 @@
+"""The registration use case against PostgreSQL: slots, numbering and cleanup when things fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
+from icct26.bootstrap import Container
+from icct26.domain.errors import DomainError, ErrorCode
+from icct26.services.registration import RegistrationService
+from tests.support.registration_forms import (
+    RegistrationForm,
+    document_keys,
+    execute,
+    fetch,
+    read_bytes,
+    spool,
+    stored_keys,
+)
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"MAX_TEAMS_PER_CHURCH": 2}
+
+
+def service_with(container: Container, **changes: Any) -> RegistrationService:
+    current = container.registration.registration
+    return RegistrationService(
+        unit_of_work=changes.get("unit_of_work", lambda: SqlRegistrationUnitOfWork(container.database)),
+        store=changes.get("store", container.storage),
+        policy=current.policy,
+    )
+
+
+async def register(service: RegistrationService, form: RegistrationForm, tmp_path: Path) -> Any:
+    fields, files = spool(form, tmp_path / "spool")
+    return await service.register(fields, files)
+
+
+async def test_a_rejected_team_frees_its_slot(container: Container, tmp_path: Path) -> None:
+    service = container.registration.registration
+    church = "CSI Christ Church"
+    first = await register(service, RegistrationForm.valid(1, church=church), tmp_path)
+    await register(service, RegistrationForm.valid(2, church=church), tmp_path)
+    with pytest.raises(DomainError) as refused:
+        await register(service, RegistrationForm.valid(3, church=church), tmp_path)
+    assert refused.value.code is ErrorCode.CHURCH_LIMIT_REACHED
+    assert "Maximum 2 teams" in refused.value.message
+
+    await execute(
+        container.database, "UPDATE teams SET status = 'rejected' WHERE team_id = :t", t=first.team_id
+    )
+    third = await register(service, RegistrationForm.valid(3, church=church), tmp_path)
+    assert third.team_id == "ICCT-003"
+    assert third.church_name == church
+
+
+class HookedStore:
+    """The real store, with a hook that runs once before the first write."""
+
+    def __init__(self, inner: Any, before_first_write: Any = None, fail_on_write: int | None = None) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.hook = before_first_write
+        self.fail_on_write = fail_on_write
+        self.writes = 0
+
+    async def put_file(self, key: str, source: Path, content_type: str) -> None:
+        self.writes += 1
+        if self.hook is not None:
+            hook, self.hook = self.hook, None
+            await hook()
+        if self.writes == self.fail_on_write:
+            await self.inner.put_file(key, source, content_type)  # half written, then the backend fails
+            raise DomainError(ErrorCode.STORAGE_UNAVAILABLE, "Document storage is unreachable")
+        await self.inner.put_file(key, source, content_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_refusal_inside_the_transaction_removes_the_stored_files(
+    container: Container, tmp_path: Path
+) -> None:
+    plain = container.registration.registration
+    rival = RegistrationForm.valid(2, church="CSI Other Church")
+    rival.fields["captain_email"] = "captain1@example.com"
+
+    async def rival_registers_first() -> None:
+        # Passed the pre-check already; the rival commits the same captain email before our transaction.
+        await register(plain, rival, tmp_path / "rival")
+
+    hooked = service_with(container, store=HookedStore(container.storage, rival_registers_first))
+    with pytest.raises(DomainError) as refused:
+        await register(hooked, RegistrationForm.valid(1), tmp_path)
+    assert refused.value.code is ErrorCode.DUPLICATE_CAPTAIN_EMAIL
+
+    assert await stored_keys(container.storage) == await document_keys(container.database)
+    assert len(await document_keys(container.database)) == 25  # the rival's files only
+    # The refused registration took no number.
+    later = await register(plain, RegistrationForm.valid(3), tmp_path)
+    assert later.team_id == "ICCT-002"
+
+
+async def test_a_storage_failure_midway_leaves_nothing(container: Container, tmp_path: Path) -> None:
+    failing = service_with(container, store=HookedStore(container.storage, fail_on_write=5))
+    with pytest.raises(DomainError) as failed:
+        await register(failing, RegistrationForm.valid(1), tmp_path)
+    assert failed.value.code is ErrorCode.STORAGE_UNAVAILABLE
+    assert await stored_keys(container.storage) == set()
+    assert await fetch(container.database, "SELECT id FROM teams") == []
+    assert await fetch(container.database, "SELECT id FROM team_id_counters") == []
+
+
+class CommitThenLoseConnection(SqlRegistrationUnitOfWork):
+    async def commit(self) -> None:
+        await super().commit()
+        raise ConnectionResetError("connection lost while the commit was acknowledged")
+
+
+async def test_an_unknown_commit_outcome_keeps_the_files(container: Container, tmp_path: Path) -> None:
+    lossy = service_with(container, unit_of_work=lambda: CommitThenLoseConnection(container.database))
+    with pytest.raises(ConnectionResetError):
+        await register(lossy, RegistrationForm.valid(1), tmp_path)
+    # The team did commit: its documents must all still be there.
+    keys = await document_keys(container.database)
+    assert len(keys) == 25
+    assert await stored_keys(container.storage) == keys
+    for key in keys:
+        assert await read_bytes(container.storage, key)
+
+
+async def test_team_numbers_are_given_back_on_rollback(container: Container) -> None:
+    async with SqlRegistrationUnitOfWork(container.database) as uow:
+        assert await uow.teams.next_team_seq("ICCT") == 1
+        await uow.commit()
+    async with SqlRegistrationUnitOfWork(container.database) as uow:
+        assert await uow.teams.next_team_seq("ICCT") == 2
+        await uow.rollback()
+    async with SqlRegistrationUnitOfWork(container.database) as uow:
+        assert await uow.teams.next_team_seq("ICCT") == 2
+        assert await uow.teams.next_team_seq("OTHER") == 1
+        await uow.commit()
+
+
+async def test_an_open_registry_adds_the_church_once_in_any_spelling(
+    container: Container, tmp_path: Path
+) -> None:
+    service = container.registration.registration
+    a = await register(service, RegistrationForm.valid(1, church="CSI St. Peter's Church"), tmp_path)
+    b = await register(service, RegistrationForm.valid(2, church="csi st peters   church"), tmp_path)
+    assert a.church_name == b.church_name == "CSI St. Peter's Church"
+    assert len(await fetch(container.database, "SELECT id FROM churches")) == 1
