@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from icct26.adapters.storage.signing import LinkSigner
+from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
 from icct26.domain.errors import ErrorCode, NotFound
 from icct26.domain.ports import StoredObject
 
@@ -87,5 +87,5 @@ class LocalDocumentStore:
 
     async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
         # Public (gallery) links are signed too, just long-lived: nothing is listable.
-        token = self.signer.sign(key)
+        token = self.signer.sign(key, PUBLIC_LINK_TTL_SECONDS if public else ttl_seconds)
         return f"{self.base_url}{DOCUMENT_ROUTE}/{token}/{quote(filename)}"

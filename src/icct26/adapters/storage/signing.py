@@ -1,4 +1,8 @@
-"""Signed, expiring document links for stores that the app serves itself (the `local` store)."""
+"""Signed, expiring document links for stores that the app serves itself (the `local` store).
+
+A link carries its own lifetime inside the signature: private documents get SIGNED_URL_TTL_SECONDS,
+public gallery images a long one. Tampering with the key or the lifetime breaks the signature.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,34 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from icct26.domain.errors import ErrorCode, NotFound
 
+PUBLIC_LINK_TTL_SECONDS = 7 * 24 * 3600
+
 
 class LinkSigner:
     def __init__(self, secret_key: str) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="icct26.document-link")
 
-    def sign(self, key: str) -> str:
-        return self._serializer.dumps(key)
+    def sign(self, key: str, ttl_seconds: int | None = None) -> str:
+        """A token for `key`; without `ttl_seconds` the verifier's default lifetime applies."""
+        return self._serializer.dumps([key, ttl_seconds])
 
     def verify(self, token: str, max_age_seconds: int) -> str:
         """Return the storage key of a valid token; expired or tampered links are 'not found'."""
         try:
-            key = self._serializer.loads(token, max_age=max_age_seconds)
+            payload = self._serializer.loads(token)  # signature only; the lifetime is inside
+            key, ttl = _unpack(payload)
+            self._serializer.loads(token, max_age=ttl or max_age_seconds)
         except SignatureExpired:
             raise NotFound(ErrorCode.DOCUMENT_NOT_FOUND, "This document link has expired.") from None
-        except BadSignature:
+        except (BadSignature, ValueError):
             raise NotFound(ErrorCode.DOCUMENT_NOT_FOUND, "This document link is not valid.") from None
-        if not isinstance(key, str):
-            raise NotFound(ErrorCode.DOCUMENT_NOT_FOUND, "This document link is not valid.")
         return key
+
+
+def _unpack(payload: object) -> tuple[str, int | None]:
+    if isinstance(payload, str):
+        return payload, None
+    if isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], str):
+        ttl = payload[1]
+        return payload[0], ttl if isinstance(ttl, int) and ttl > 0 else None
+    raise ValueError("malformed link payload")

@@ -1,0 +1,33 @@
+"""The admin HTTP adapter: every route under /admin sits behind one router-level `staff_guard`."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.datastructures import CacheControlHeader
+
+from icct26.adapters.http.admin.audit import AuditLogController
+from icct26.adapters.http.admin.churches import AdminChurchesController
+from icct26.adapters.http.admin.login import AuthController
+from icct26.adapters.http.admin.teams import AdminPlayersController, AdminTeamsController
+from icct26.adapters.http.admin.users import AdminUsersController
+from icct26.adapters.http.auth import staff_guard
+
+__all__ = ["AuthController", "admin_router"]
+
+
+def admin_router() -> Router:
+    """A fresh router (one per app): staff may read, admins may change; responses are never cached."""
+    return Router(
+        path="/admin",
+        guards=[staff_guard],
+        cache_control=CacheControlHeader(no_store=True),
+        security=[{"BearerToken": []}],
+        tags=["admin"],
+        route_handlers=[
+            AdminTeamsController,
+            AdminPlayersController,
+            AdminChurchesController,
+            AdminUsersController,
+            AuditLogController,
+        ],
+    )

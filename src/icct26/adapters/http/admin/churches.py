@@ -1,0 +1,158 @@
+"""Church administration endpoints (reads for staff, changes for admins; every change audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+from msgspec import UNSET, Meta, UnsetType
+
+from icct26.adapters.http.admin.wire import ChurchOut, church_out
+from icct26.adapters.http.auth import actor_of
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.bootstrap import Container
+from icct26.domain.admin.views import ChurchView
+from icct26.domain.errors import ErrorCode
+from icct26.services.churches_admin import ChurchUpdate
+
+C = ErrorCode
+ChurchName = Annotated[str, Meta(max_length=200)]
+MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger ID cannot exist, and must not reach a query
+ChurchId = Annotated[int, Parameter(description="The church's numeric ID", ge=1, le=MAX_ID)]
+WRITE_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
+
+
+class ChurchCreate(msgspec.Struct):
+    name: ChurchName
+    max_teams: int | None = None  # null: the tournament default (MAX_TEAMS_PER_CHURCH)
+
+
+class ChurchChange(msgspec.Struct):
+    """Only the members sent are changed; `max_teams: null` returns to the tournament default."""
+
+    name: ChurchName | UnsetType = UNSET
+    max_teams: int | UnsetType | None = UNSET
+
+
+class ChurchListResponse(msgspec.Struct):
+    success: bool
+    data: list[ChurchOut]
+    total: int
+
+
+class ChurchResponse(msgspec.Struct):
+    success: bool
+    data: ChurchOut
+
+
+class DeletedResponse(msgspec.Struct):
+    success: bool
+    message: str
+
+
+def _ok(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(data_container=container, description=description)}
+
+
+class AdminChurchesController(Controller):
+    path = "/churches"
+    tags = ["admin"]
+
+    def _out(self, church: ChurchView, container: Container) -> ChurchOut:
+        return church_out(church, container.settings.max_teams_per_church)
+
+    @get(
+        "/",
+        operation_id="adminListChurches",
+        summary="Every church with its active and total team counts",
+        responses={
+            **_ok(ChurchListResponse, "Churches by name"),
+            **problem_responses(*WRITE_ERRORS),
+        },
+    )
+    async def list_churches(
+        self,
+        container: NamedDependency[Container],
+        search: Annotated[str | None, Parameter(max_length=120)] = None,
+    ) -> ChurchListResponse:
+        churches = await container.admin.churches.list_churches(search)
+        data = [self._out(c, container) for c in churches]
+        return ChurchListResponse(success=True, data=data, total=len(data))
+
+    @get(
+        "/{church_id:int}",
+        operation_id="adminGetChurch",
+        summary="One church",
+        responses={
+            **_ok(ChurchResponse, "The church"),
+            **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND),
+        },
+    )
+    async def get_church(self, container: NamedDependency[Container], church_id: ChurchId) -> ChurchResponse:
+        church = await container.admin.churches.get_church(church_id)
+        return ChurchResponse(success=True, data=self._out(church, container))
+
+    @post(
+        "/",
+        operation_id="adminCreateChurch",
+        summary="Add a church",
+        status_code=HTTP_201_CREATED,
+        responses={
+            **_ok(ChurchResponse, "The new church", HTTP_201_CREATED),
+            **problem_responses(*WRITE_ERRORS, C.CHURCH_EXISTS),
+        },
+    )
+    async def create_church(
+        self, request: Request[Any, Any, Any], container: NamedDependency[Container], data: ChurchCreate
+    ) -> Response[ChurchResponse]:
+        church = await container.admin.churches.create_church(data.name, data.max_teams, actor_of(request))
+        return Response(
+            ChurchResponse(success=True, data=self._out(church, container)),
+            status_code=HTTP_201_CREATED,
+            headers={"Location": f"/admin/churches/{church.id}"},
+        )
+
+    @put(
+        "/{church_id:int}",
+        operation_id="adminUpdateChurch",
+        summary="Rename a church or change its team limit",
+        responses={
+            **_ok(ChurchResponse, "The church now"),
+            **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND, C.CHURCH_EXISTS),
+        },
+    )
+    async def update_church(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        church_id: ChurchId,
+        data: ChurchChange,
+    ) -> ChurchResponse:
+        update = ChurchUpdate(
+            name=None if isinstance(data.name, UnsetType) else data.name,
+            set_max_teams=not isinstance(data.max_teams, UnsetType),
+            max_teams=None if isinstance(data.max_teams, UnsetType) else data.max_teams,
+        )
+        church = await container.admin.churches.update_church(church_id, update, actor_of(request))
+        return ChurchResponse(success=True, data=self._out(church, container))
+
+    @delete(
+        "/{church_id:int}",
+        operation_id="adminDeleteChurch",
+        summary="Delete a church that has no teams",
+        status_code=200,
+        responses={
+            **_ok(DeletedResponse, "Deleted"),
+            **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND, C.CHURCH_IN_USE),
+        },
+    )
+    async def delete_church(
+        self, request: Request[Any, Any, Any], container: NamedDependency[Container], church_id: ChurchId
+    ) -> DeletedResponse:
+        await container.admin.churches.delete_church(church_id, actor_of(request))
+        return DeletedResponse(success=True, message=f"Church {church_id} deleted")

@@ -1,0 +1,82 @@
+"""Staff login (`POST /api/auth/login`) and the caller's account (`GET /api/auth/me`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from msgspec import Meta
+
+from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
+from icct26.adapters.http.auth import Principal, principal_of, staff_guard
+from icct26.adapters.http.middleware.request_context import client_ip
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.bootstrap import Container
+from icct26.domain.errors import ErrorCode
+
+C = ErrorCode
+NO_STORE = CacheControlHeader(no_store=True)
+
+
+class LoginBody(msgspec.Struct):
+    email: Annotated[str, Meta(max_length=254)]
+    password: Annotated[str, Meta(max_length=1024)]
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    role: str
+
+
+class MeResponse(msgspec.Struct):
+    success: bool
+    data: AdminUserOut
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+    cache_control = NO_STORE
+
+    @post(
+        "/login",
+        operation_id="login",
+        summary="Exchange staff email and password for a bearer token",
+        description="Limited per client IP and email (RATE_LIMIT_LOGIN_PER_MINUTE). Unknown email, wrong "
+        "password and inactive account all answer INVALID_CREDENTIALS.",
+        status_code=200,
+        security=[],
+        responses={
+            200: ResponseSpec(data_container=TokenResponse, description="The token"),
+            **problem_responses(C.INVALID_CREDENTIALS, *REQUEST_ERRORS),
+        },
+    )
+    async def login(
+        self, request: Request[Any, Any, Any], container: NamedDependency[Container], data: LoginBody
+    ) -> TokenResponse:
+        user = await container.admin.auth.login(data.email, data.password, client_ip(request.scope))
+        token, expires_in = container.tokens.issue(Principal(user.id, user.email, user.role.value))
+        return TokenResponse(
+            access_token=token, token_type="bearer", expires_in=expires_in, role=user.role.value
+        )
+
+    @get(
+        "/me",
+        operation_id="currentUser",
+        summary="The account behind the bearer token",
+        guards=[staff_guard],
+        security=[{"BearerToken": []}],
+        responses={
+            200: ResponseSpec(data_container=MeResponse, description="The account"),
+            **problem_responses(C.UNAUTHORIZED),
+        },
+    )
+    async def me(self, request: Request[Any, Any, Any], container: NamedDependency[Container]) -> MeResponse:
+        user = await container.admin.auth.current_user(principal_of(request).user_id)
+        return MeResponse(success=True, data=admin_user_out(user, container.settings.timezone))

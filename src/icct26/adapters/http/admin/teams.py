@@ -1,0 +1,273 @@
+"""Review endpoints: the team list and detail, confirm and reject, players, and exports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, put
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from litestar.response import Stream
+from msgspec import Meta
+
+from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
+from icct26.adapters.http.auth import actor_of
+from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.bootstrap import Container
+from icct26.domain.admin.views import MAX_PAGE_SIZE
+from icct26.domain.errors import ErrorCode
+from icct26.domain.registration import TeamStatus
+from icct26.services.admin_teams import ReviewOutcome
+
+C = ErrorCode
+READ_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
+WRITE_ERRORS = (*READ_ERRORS, C.TEAM_NOT_FOUND, C.INVALID_STATUS_TRANSITION)
+DEFAULT_PAGE_SIZE = 500  # the existing dashboard asks once, without paging, and filters locally
+EXPORT_CHUNK = 256 * 1024
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+TeamId = Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)]
+
+
+class TeamListResponse(msgspec.Struct):
+    success: bool
+    data: list[AdminTeamOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class TeamDetailData(msgspec.Struct):
+    team: AdminTeamOut
+    players: list[AdminPlayerOut]
+
+
+class TeamDetailResponse(msgspec.Struct):
+    success: bool
+    data: TeamDetailData
+
+
+class PlayerDetailData(msgspec.Struct):
+    player: AdminPlayerOut
+    team: AdminTeamOut
+
+
+class PlayerDetailResponse(msgspec.Struct):
+    success: bool
+    data: PlayerDetailData
+
+
+class RejectBody(msgspec.Struct):
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class ReviewResponse(msgspec.Struct):
+    success: bool
+    message: str
+    team_id: str
+    registration_status: str
+    # "queued": an email is in the outbox; "not_sent": nothing changed, so no new email.
+    email_notification: Literal["queued", "not_sent"]
+    changed: bool
+
+
+def _review_response(outcome: ReviewOutcome) -> ReviewResponse:
+    return ReviewResponse(
+        success=True,
+        message=outcome.message,
+        team_id=outcome.team_id,
+        registration_status=outcome.status.value,
+        email_notification="queued" if outcome.changed else "not_sent",
+        changed=outcome.changed,
+    )
+
+
+def _ok(container: type[Any], description: str) -> dict[int, ResponseSpec]:
+    return {200: ResponseSpec(data_container=container, description=description)}
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """Stream a temporary file, then delete it (also when the client goes away)."""
+    try:
+        handle = await asyncio.to_thread(path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, EXPORT_CHUNK):
+                yield chunk
+        finally:
+            handle.close()
+    finally:
+        path.unlink(missing_ok=True)  # noqa: ASYNC240 - one metadata call, also on cancellation
+
+
+class AdminTeamsController(Controller):
+    path = "/teams"
+    tags = ["admin"]
+
+    @get(
+        "/",
+        operation_id="adminListTeams",
+        summary="List registrations for review (filters, paging)",
+        description="Each team carries camelCase and snake_case keys, nested `captain`/`viceCaptain`, and "
+        "signed, short-lived document URLs (null when absent). Two SQL statements per page.",
+        responses={
+            **_ok(TeamListResponse, "One page of teams in team-ID order"),
+            **problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
+        },
+    )
+    async def list_teams(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        status: Annotated[TeamStatus | None, Parameter(description="pending | confirmed | rejected")] = None,
+        search: Annotated[
+            str | None, Parameter(description="Substring of team, ID, church or captain", max_length=100)
+        ] = None,
+        church: Annotated[
+            str | None, Parameter(description="Church name (any spelling)", max_length=120)
+        ] = None,
+        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    ) -> TeamListResponse:
+        result = await container.admin.review.list_teams(
+            base_url=request_base_url(request, container.settings),
+            status=status,
+            search=search,
+            church=church,
+            page=page,
+            page_size=page_size,
+        )
+        tz = container.settings.timezone
+        return TeamListResponse(
+            success=True,
+            data=[admin_team_out(item, tz) for item in result.items],
+            total=result.total,
+            page=result.page,
+            page_size=result.page_size,
+        )
+
+    @get(
+        "/export",
+        operation_id="adminExportTeams",
+        summary="Download every team and player (CSV or XLSX, streamed)",
+        description="One row per player with the team's columns; a team without players has one row. "
+        "Document columns hold signed URLs that expire after SIGNED_URL_TTL_SECONDS.",
+        responses=problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
+    )
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        export_format: Annotated[Literal["csv", "xlsx"], Parameter(query="format")] = "csv",
+    ) -> Stream:
+        exports = container.admin.exports
+        base_url = request_base_url(request, container.settings)
+        filename = exports.filename(export_format)
+        content: AsyncIterator[bytes]
+        if export_format == "xlsx":
+            content = _file_chunks(await exports.write_xlsx(base_url))
+        else:
+            content = exports.csv_chunks(base_url)
+        return Stream(
+            content,
+            media_type=MEDIA_TYPES[export_format],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @get(
+        "/{team_id:str}",
+        operation_id="adminGetTeam",
+        summary="One team with its roster and document links",
+        responses={
+            **_ok(TeamDetailResponse, "The team and its players in roster order"),
+            **problem_responses(*READ_ERRORS, C.TEAM_NOT_FOUND),
+        },
+    )
+    async def get_team(
+        self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
+    ) -> TeamDetailResponse:
+        detail = await container.admin.review.team(
+            team_id, base_url=request_base_url(request, container.settings)
+        )
+        tz = container.settings.timezone
+        return TeamDetailResponse(
+            success=True,
+            data=TeamDetailData(
+                team=admin_team_out(detail.team, tz), players=[admin_player_out(p) for p in detail.players]
+            ),
+        )
+
+    @put(
+        "/{team_id:str}/confirm",
+        operation_id="adminConfirmTeam",
+        summary="Confirm a pending team (emails the captain)",
+        description="Idempotent: confirming a confirmed team succeeds without a second email. "
+        "A rejected team cannot be confirmed (INVALID_STATUS_TRANSITION).",
+        status_code=200,
+        responses={**_ok(ReviewResponse, "The team's status now"), **problem_responses(*WRITE_ERRORS)},
+    )
+    async def confirm(
+        self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
+    ) -> ReviewResponse:
+        outcome = await container.admin.review.confirm(team_id, actor_of(request))
+        return _review_response(outcome)
+
+    @put(
+        "/{team_id:str}/reject",
+        operation_id="adminRejectTeam",
+        summary="Reject a team (emails the captain); a reason is required once confirmed",
+        description="The body is optional: `{reason}`. Idempotent for a team already rejected.",
+        status_code=200,
+        responses={
+            **_ok(ReviewResponse, "The team's status now"),
+            **problem_responses(*WRITE_ERRORS, C.VALIDATION_FAILED, C.MALFORMED_REQUEST),
+        },
+    )
+    async def reject(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        team_id: TeamId,
+        data: RejectBody | None = None,
+    ) -> ReviewResponse:
+        reason = data.reason if data is not None else None
+        outcome = await container.admin.review.reject(team_id, actor_of(request), reason)
+        return _review_response(outcome)
+
+
+class AdminPlayersController(Controller):
+    path = "/players"
+    tags = ["admin"]
+
+    @get(
+        "/{player_id:str}",
+        operation_id="adminGetPlayer",
+        summary="One player with document links, and their team",
+        responses={
+            **_ok(PlayerDetailResponse, "The player and the team"),
+            **problem_responses(*READ_ERRORS, C.PLAYER_NOT_FOUND),
+        },
+    )
+    async def get_player(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        player_id: Annotated[str, Parameter(description="e.g. ICCT-001-P01", max_length=48)],
+    ) -> PlayerDetailResponse:
+        player, team = await container.admin.review.player(
+            player_id, base_url=request_base_url(request, container.settings)
+        )
+        return PlayerDetailResponse(
+            success=True,
+            data=PlayerDetailData(
+                player=admin_player_out(player), team=admin_team_out(team, container.settings.timezone)
+            ),
+        )

@@ -1,0 +1,77 @@
+"""Serves documents of the `local` store through signed, expiring links.
+
+The route is public: the signed token is the credential. An expired or altered token, or a
+document that is gone, is 404 DOCUMENT_NOT_FOUND. The content type comes from the stored bytes
+(the filename in the URL is not signed, so it only names the download).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.bootstrap import Container
+from icct26.domain.errors import ErrorCode
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+FALLBACK_TYPE = "application/octet-stream"
+
+
+def content_type_of(head: bytes) -> str:
+    for magic, media_type in _MAGIC:
+        if head.startswith(magic):
+            return media_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return FALLBACK_TYPE
+
+
+async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
+
+
+@get(
+    "/documents/{token:str}/{filename:str}",
+    operation_id="getDocument",
+    summary="Open a document through a signed, short-lived link",
+    tags=["documents"],
+    responses=problem_responses(*REQUEST_ERRORS, ErrorCode.DOCUMENT_NOT_FOUND),
+)
+async def get_document(
+    container: NamedDependency[Container],
+    token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
+    filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
+) -> Stream:
+    key = container.signer.verify(token, container.settings.signed_url_ttl_seconds)
+    chunks = container.storage.read(key)
+    # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
+    first = await anext(chunks, b"")
+    media_type = content_type_of(first)
+    disposition = "inline" if media_type != FALLBACK_TYPE else "attachment"
+    safe_name = _UNSAFE_FILENAME.sub("_", filename)[-100:] or "document"
+    return Stream(
+        _chain(first, chunks),
+        media_type=media_type,
+        headers={
+            # Gallery images are public; everything else is PII and must not be cached.
+            "Cache-Control": "public, max-age=3600" if key.startswith("gallery/") else "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+        },
+    )

@@ -1,0 +1,81 @@
+"""`GET /api/teams/{team_id}`: the public view of a team, or the admin view for a staff token.
+
+The public view has no phones, emails or documents. The existing admin team page calls this
+path (FRONTEND_CONTRACT §2.7), so with a valid staff token the same path answers with contacts,
+document links and a roster with document links: `team` and `players` at the top level.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from icct26.adapters.http.admin.wire import (
+    AdminPlayerOut,
+    AdminTeamOut,
+    PublicPlayerOut,
+    PublicTeamOut,
+    admin_player_out,
+    admin_team_out,
+    public_player_out,
+    public_team_out,
+)
+from icct26.adapters.http.auth import optional_principal
+from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.bootstrap import Container
+from icct26.domain.errors import ErrorCode
+
+
+class PublicTeamResponse(msgspec.Struct):
+    success: bool
+    team: PublicTeamOut
+    players: list[PublicPlayerOut]
+
+
+class StaffTeamResponse(msgspec.Struct):
+    success: bool
+    team: AdminTeamOut
+    players: list[AdminPlayerOut]
+
+
+@get(
+    "/api/teams/{team_id:str}",
+    operation_id="getTeam",
+    summary="A team and its roster (contacts and documents only with a staff token)",
+    tags=["teams"],
+    security=[{}, {"BearerToken": []}],
+    responses={
+        200: ResponseSpec(
+            data_container=PublicTeamResponse,
+            description="Public view; with a valid staff bearer token the body is the admin view "
+            "(`StaffTeamResponse`: contacts, `captain`/`viceCaptain`, document URLs).",
+        ),
+        **problem_responses(*REQUEST_ERRORS, ErrorCode.TEAM_NOT_FOUND),
+    },
+)
+async def get_team(
+    request: Request[Any, Any, Any],
+    container: NamedDependency[Container],
+    team_id: Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)],
+) -> Response[PublicTeamResponse | StaffTeamResponse]:
+    review = container.admin.review
+    vary = {"Vary": "Authorization"}
+    if optional_principal(request) is None:
+        team, players = await review.public_team(team_id)
+        body = PublicTeamResponse(
+            success=True, team=public_team_out(team), players=[public_player_out(p) for p in players]
+        )
+        return Response(body, headers={**vary, "Cache-Control": "no-cache"})
+    detail = await review.team(team_id, base_url=request_base_url(request, container.settings))
+    staff_body = StaffTeamResponse(
+        success=True,
+        team=admin_team_out(detail.team, container.settings.timezone),
+        players=[admin_player_out(p) for p in detail.players],
+    )
+    return Response(staff_body, headers={**vary, "Cache-Control": "no-store"})

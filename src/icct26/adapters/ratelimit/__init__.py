@@ -1,0 +1,1 @@
+"""Rate-limit stores behind `icct26.services.ratelimit.RateLimiter`."""

@@ -1,0 +1,1 @@
+"""Administration: staff accounts, the review read model, and the ports the admin use cases need."""

@@ -1,0 +1,142 @@
+"""Ports of the admin use cases; `icct26.adapters.db.admin_*` implement them on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from icct26.domain.admin.users import AdminUser, StaffRole
+from icct26.domain.admin.views import (
+    AuditView,
+    ChurchView,
+    ExportRecord,
+    PlayerView,
+    TeamDetail,
+    TeamQuery,
+    TeamView,
+)
+from icct26.domain.audit import AuditLog
+from icct26.domain.registration import TeamStatus
+
+
+class TeamReviewRepository(Protocol):
+    """Teams as organisers see them. Every read is a fixed number of queries, whatever the size."""
+
+    async def page(self, query: TeamQuery) -> tuple[list[TeamView], int]:
+        """One page of teams matching `query`, and how many match in total."""
+        ...
+
+    async def detail(self, team_id: str) -> TeamDetail | None: ...
+
+    async def player(self, player_id: str) -> tuple[PlayerView, TeamView] | None: ...
+
+    async def lock_for_review(self, team_id: str) -> TeamView | None:
+        """The team, row-locked until the transaction ends (concurrent reviews queue up)."""
+        ...
+
+    async def set_status(
+        self, team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str
+    ) -> None: ...
+
+    async def roster(self, team_pk: int) -> list[PlayerView]: ...
+
+    def export_records(self, batch_size: int) -> AsyncIterator[ExportRecord]:
+        """Every team with every player, streamed from the database in batches."""
+        ...
+
+
+class EmailOutbox(Protocol):
+    """Emails owed, written in the caller's transaction (delivered later by the outbox worker)."""
+
+    def enqueue(self, *, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None: ...
+
+
+class AuditReader(Protocol):
+    async def page(self, page: int, page_size: int) -> tuple[list[AuditView], int]:
+        """Newest entries first."""
+        ...
+
+
+class AdminUserRepository(Protocol):
+    async def by_email(self, email: str) -> AdminUser | None: ...
+
+    async def get(self, user_id: int) -> AdminUser | None: ...
+
+    async def list_all(self) -> list[AdminUser]: ...
+
+    async def add(self, email: str, role: StaffRole, password_hash: str) -> AdminUser:
+        """Raises DomainError(USER_EXISTS) when the email is taken."""
+        ...
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        role: StaffRole | None = None,
+        is_active: bool | None = None,
+        password_hash: str | None = None,
+        last_login_at: datetime | None = None,
+    ) -> AdminUser: ...
+
+    async def delete(self, user_id: int) -> None: ...
+
+    async def count_active_admins(self) -> int: ...
+
+
+class ChurchAdminRepository(Protocol):
+    async def list_all(self, search: str | None = None) -> list[ChurchView]: ...
+
+    async def get(self, church_id: int) -> ChurchView | None: ...
+
+    async def id_by_key(self, key: str) -> int | None: ...
+
+    async def add(self, name: str, key: str, max_teams: int | None) -> ChurchView:
+        """Raises DomainError(CHURCH_EXISTS) when the key is taken."""
+        ...
+
+    async def update(self, church_id: int, name: str, key: str, max_teams: int | None) -> ChurchView: ...
+
+    async def delete(self, church_id: int) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    """Slow, salted password hashing (argon2). Calls are CPU-bound: run them off the event loop."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def verify_dummy(self, password: str) -> None:
+        """Spend the time of one verification, so unknown emails answer as slowly as known ones."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class AdminUnitOfWork(Protocol):
+    """One transaction over everything the admin use cases touch."""
+
+    @property
+    def teams(self) -> TeamReviewRepository: ...
+
+    @property
+    def users(self) -> AdminUserRepository: ...
+
+    @property
+    def churches(self) -> ChurchAdminRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def audit_reader(self) -> AuditReader: ...
+
+    @property
+    def outbox(self) -> EmailOutbox: ...
+
+    async def __aenter__(self) -> AdminUnitOfWork: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...

@@ -1,0 +1,44 @@
+"""Short-lived links to stored documents, named with their real extension for browser previews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from icct26.domain.admin.views import DocumentRef, PlayerView, TeamView
+from icct26.domain.ports import DocumentStore
+
+
+def team_document_filename(ref: DocumentRef) -> str:
+    return f"{ref.kind}.{ref.extension}"  # payment_receipt.pdf
+
+
+def player_document_filename(player_id: str, ref: DocumentRef) -> str:
+    return f"{player_id}-{ref.kind}.{ref.extension}"  # ICCT-001-P01-aadhar.jpg
+
+
+class DocumentLinks:
+    """Signs links through the DocumentStore; relative links (the app serves them) get `base_url`."""
+
+    def __init__(self, store: DocumentStore, ttl_seconds: int) -> None:
+        self._store = store
+        self.ttl_seconds = ttl_seconds
+
+    async def _link(self, ref: DocumentRef, filename: str, base_url: str) -> str:
+        url = await self._store.url_for(ref.storage_key, filename, ttl_seconds=self.ttl_seconds)
+        return f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
+
+    async def _links(
+        self, refs: Mapping[str, DocumentRef], name: dict[str, str], base_url: str
+    ) -> dict[str, str]:
+        return {kind: await self._link(ref, name[kind], base_url) for kind, ref in refs.items()}
+
+    async def for_team(self, team: TeamView, base_url: str) -> dict[str, str]:
+        """Document kind -> URL for the team's own documents (letter, receipt, photo)."""
+        names = {kind: team_document_filename(ref) for kind, ref in team.documents.items()}
+        return await self._links(team.documents, names, base_url)
+
+    async def for_player(self, player: PlayerView, base_url: str) -> dict[str, str]:
+        names = {
+            kind: player_document_filename(player.player_id, ref) for kind, ref in player.documents.items()
+        }
+        return await self._links(player.documents, names, base_url)

@@ -1,0 +1,69 @@
+"""The review list at tournament scale: a page costs the same few SQL statements at any size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from icct26.bootstrap import Container
+from tests.e2e.admin.conftest import Staff
+from tests.support.factories import create_teams_bulk
+
+pytestmark = pytest.mark.asyncio
+
+TEAMS, PLAYERS = 300, 15
+
+
+@contextmanager
+def statements(container: Container) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = container.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_pages_of_300_teams_cost_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team_ids = await create_teams_bulk(container.database, teams=TEAMS, players_per_team=PLAYERS)
+    counts = {}
+    for params in ({"page_size": 10}, {"page_size": 300}, {"page": 3, "page_size": 100}, {}):
+        with statements(container) as seen:
+            resp = await client.get("/admin/teams", headers=staff.admin, params=params)
+        assert resp.status_code == 200, resp.text
+        counts[str(params)] = len(seen)
+        body = resp.json()
+        assert body["total"] == TEAMS
+        assert len(body["data"]) == min(params.get("page_size", 500), TEAMS)
+    # One statement for the total and one for the rows, whatever the page size.
+    assert set(counts.values()) == {2}, counts
+
+    every = (await client.get("/admin/teams", headers=staff.viewer)).json()["data"]
+    assert [t["teamId"] for t in every] == team_ids
+    assert all(t["playerCount"] == PLAYERS == t["player_count"] for t in every)
+    assert all(t["paymentReceipt"].endswith("/payment_receipt.pdf") for t in every)
+    assert all(t["groupPhoto"].endswith("/group_photo.jpg") for t in every)
+
+
+async def test_team_detail_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team_ids = await create_teams_bulk(container.database, teams=3, players_per_team=PLAYERS)
+    with statements(container) as seen:
+        resp = await client.get(f"/admin/teams/{team_ids[1]}", headers=staff.admin)
+    assert resp.status_code == 200
+    assert len(resp.json()["data"]["players"]) == PLAYERS
+    assert all(p["aadharFile"].endswith("-aadhar.jpg") for p in resp.json()["data"]["players"])
+    assert len(seen) == 2, seen

@@ -1,0 +1,46 @@
+"""Exports read one streamed statement (server-side cursor) and emit CSV in several chunks."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
+from icct26.bootstrap import Container
+from icct26.services.document_links import DocumentLinks
+from icct26.services.exports import COLUMNS, ExportService
+from tests.support.factories import create_teams_bulk
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_csv_export_streams_in_batches_from_one_statement(container: Container) -> None:
+    await create_teams_bulk(container.database, teams=80, players_per_team=15)
+    exports = ExportService(
+        lambda: SqlAdminUnitOfWork(container.database),
+        DocumentLinks(container.storage, 60),
+        container.settings.timezone,
+        batch_size=64,
+    )
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = container.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        chunks = [chunk async for chunk in exports.csv_chunks("https://api.example")]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(chunks) >= 3  # 1200 rows, 500 per chunk
+    assert len([s for s in seen if "FROM teams" in s]) == 1, seen
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert rows[0] == list(COLUMNS) and len(rows) == 1 + 80 * 15
+    assert rows[1][COLUMNS.index("aadhar_file")].startswith("https://api.example/documents/")
+    positions = [int(r[COLUMNS.index("player_number")]) for r in rows[1:16]]
+    assert positions == list(range(1, 16))

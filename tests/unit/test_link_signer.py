@@ -1,0 +1,44 @@
+"""Document links: the lifetime travels inside the signature and cannot be stretched."""
+
+from __future__ import annotations
+
+import pytest
+from itsdangerous.timed import TimestampSigner
+
+from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
+from icct26.domain.errors import NotFound
+
+
+def _at(monkeypatch: pytest.MonkeyPatch, when: int) -> None:
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: when)
+
+
+def test_private_link_uses_default_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = LinkSigner("k" * 40)
+    _at(monkeypatch, 1_000_000)
+    token = signer.sign("teams/a/receipt.pdf")
+    _at(monkeypatch, 1_000_000 + 299)
+    assert signer.verify(token, 300) == "teams/a/receipt.pdf"
+    _at(monkeypatch, 1_000_000 + 301)
+    with pytest.raises(NotFound, match="expired"):
+        signer.verify(token, 300)
+
+
+def test_public_link_lives_long_but_not_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = LinkSigner("k" * 40)
+    _at(monkeypatch, 1_000_000)
+    token = signer.sign("gallery/x.jpg", PUBLIC_LINK_TTL_SECONDS)
+    _at(monkeypatch, 1_000_000 + 3 * 24 * 3600)
+    assert signer.verify(token, 300) == "gallery/x.jpg"
+    _at(monkeypatch, 1_000_000 + PUBLIC_LINK_TTL_SECONDS + 1)
+    with pytest.raises(NotFound):
+        signer.verify(token, 300)
+
+
+def test_tampered_or_foreign_tokens_fail() -> None:
+    signer = LinkSigner("k" * 40)
+    token = signer.sign("teams/a/receipt.pdf", 60)
+    with pytest.raises(NotFound, match="not valid"):
+        signer.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), 300)
+    with pytest.raises(NotFound, match="not valid"):
+        LinkSigner("other" * 10).verify(token, 300)
