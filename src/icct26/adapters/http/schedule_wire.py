@@ -1,0 +1,203 @@
+"""Wire shapes of the schedule endpoints (the frontend's match object, request bodies) and the mapping
+from use-case results to them. Times leave as ISO 8601 with the tournament's offset."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from icct26.domain.schedule import format_match_time
+from icct26.domain.schedule.ports import StoredMatch
+from icct26.services.schedule import KEEP, FixtureInput, RoundTable
+
+Text = Annotated[str, Meta(max_length=200)]
+ScoreUrl = Annotated[str, Meta(max_length=500)]  # the column's width
+TimeText = Annotated[str, Meta(max_length=64)]
+
+# --- wire shapes ---------------------------------------------------------------------------------
+
+
+class MatchResultOut(msgspec.Struct):
+    """The result as the frontend renders it: camelCase keys, plus `result_type`."""
+
+    winner: str | None
+    margin: int | None
+    margin_type: str | None = msgspec.field(name="marginType")
+    won_by_batting_first: bool | None = msgspec.field(name="wonByBattingFirst")
+    result_type: str
+
+
+class MatchOut(msgspec.Struct):
+    id: int
+    round: str
+    round_number: int
+    match_number: int
+    team1: str
+    team2: str
+    team1_id: str
+    team2_id: str
+    status: str
+    toss_winner: str | None
+    toss_choice: str | None
+    scheduled_start_time: str | None
+    actual_start_time: str | None
+    match_end_time: str | None
+    team1_first_innings_runs: int | None
+    team1_first_innings_wickets: int | None
+    team2_first_innings_runs: int | None
+    team2_first_innings_wickets: int | None
+    first_innings_team: str | None
+    second_innings_team: str | None
+    match_score_url: str | None
+    result: MatchResultOut | None
+    created_at: str
+    updated_at: str
+
+
+class MatchList(msgspec.Struct):
+    success: bool
+    data: list[MatchOut]
+
+
+class MatchDetail(msgspec.Struct):
+    success: bool
+    data: MatchOut
+
+
+class MatchChanged(msgspec.Struct):
+    success: bool
+    message: str
+    data: MatchOut
+
+
+class MatchDeleted(msgspec.Struct):
+    success: bool
+    message: str
+
+
+class StandingsRowOut(msgspec.Struct):
+    team_id: str
+    team_name: str
+    played: int
+    won: int
+    lost: int
+    tied: int
+    no_result: int
+    points: int
+
+
+class RoundStandingsOut(msgspec.Struct):
+    round_number: int
+    round: str
+    rows: list[StandingsRowOut]
+
+
+class StandingsList(msgspec.Struct):
+    success: bool
+    data: list[RoundStandingsOut]
+
+
+class FixtureBody(msgspec.Struct, kw_only=True):
+    """Create/edit a match. Teams by name or team ID. `scheduled_start_time` is `YYYY-MM-DDTHH:MM` in the
+    tournament's time zone or ISO 8601 with an offset; omitted on edit = unchanged, "" or null = none."""
+
+    round: Text
+    round_number: int = 1
+    match_number: int
+    team1: Text
+    team2: Text
+    scheduled_start_time: TimeText | UnsetType | None = UNSET
+
+
+class StartBody(msgspec.Struct, kw_only=True):
+    toss_winner: Text
+    toss_choice: Text
+    match_score_url: ScoreUrl | None = None
+    actual_start_time: TimeText | None = None
+
+
+class InningsBody(msgspec.Struct, kw_only=True):
+    batting_team: Text
+    runs: int
+    wickets: int
+
+
+class FinishBody(msgspec.Struct, kw_only=True):
+    """Declare the result. `result_type` win (default) | tie | no_result; a win's margin must match."""
+
+    winner: Text | None = None
+    margin: int | None = None
+    margin_type: Text | None = None
+    match_end_time: TimeText | None = None
+    result_type: Text | None = None
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+def _time(value: datetime | None, tz: tzinfo) -> str | None:
+    return format_match_time(value, tz) if value is not None else None
+
+
+def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
+    match = stored.match
+    view = match.result_view()
+    result = None
+    if view is not None:
+        result = msgspec.convert(view, MatchResultOut)
+    first, second = match.first_innings_team, match.second_innings_team
+    return MatchOut(
+        id=stored.id,
+        round=match.round,
+        round_number=match.round_number,
+        match_number=match.match_number,
+        team1=match.team1.name,
+        team2=match.team2.name,
+        team1_id=stored.team1_code,
+        team2_id=stored.team2_code,
+        status=match.status.value,
+        toss_winner=match.toss_winner.name if match.toss_winner else None,
+        toss_choice=match.toss_choice.value if match.toss_choice else None,
+        scheduled_start_time=_time(match.scheduled_start_time, tz),
+        actual_start_time=_time(match.actual_start_time, tz),
+        match_end_time=_time(match.match_end_time, tz),
+        team1_first_innings_runs=match.team1_runs,
+        team1_first_innings_wickets=match.team1_wickets,
+        team2_first_innings_runs=match.team2_runs,
+        team2_first_innings_wickets=match.team2_wickets,
+        first_innings_team=first.name if first else None,
+        second_innings_team=second.name if second else None,
+        match_score_url=match.match_score_url,
+        result=result,
+        created_at=format_match_time(stored.created_at, tz),
+        updated_at=format_match_time(stored.updated_at, tz),
+    )
+
+
+def standings_out(tables: list[RoundTable]) -> StandingsList:
+    return StandingsList(
+        success=True,
+        data=[
+            RoundStandingsOut(
+                round_number=t.round_number,
+                round=t.round,
+                rows=[msgspec.convert(row, StandingsRowOut, from_attributes=True) for row in t.rows],
+            )
+            for t in tables
+        ],
+    )
+
+
+def fixture_input(body: FixtureBody) -> FixtureInput:
+    start = body.scheduled_start_time
+    return FixtureInput(
+        round=body.round,
+        round_number=body.round_number,
+        match_number=body.match_number,
+        team1=body.team1,
+        team2=body.team2,
+        scheduled_start_time=KEEP if isinstance(start, UnsetType) else start,
+    )
