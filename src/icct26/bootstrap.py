@@ -7,18 +7,55 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from loguru import logger
 
+from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database
+from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
+from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
 from icct26.adapters.db.migrations import head_revisions
+from icct26.adapters.db.outbox_repository import SqlOutboxStore
+from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
+from icct26.adapters.db.schedule_repository import SqlScheduleUnitOfWork
 from icct26.adapters.http.auth import TokenService
+from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
+from icct26.adapters.mail.composer import TemplateComposer
+from icct26.adapters.mail.file import FileSender
+from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal
+from icct26.adapters.mail.worker import OutboxWorker
+from icct26.adapters.ratelimit.memory import MemoryRateLimiter
+from icct26.adapters.ratelimit.redis import RedisRateLimiter
+from icct26.adapters.resilience import Backoff, BreakerRegistry
+from icct26.adapters.security.passwords import Argon2Passwords
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
+from icct26.domain.email import MailSender
 from icct26.domain.ports import DocumentStore
+from icct26.domain.schedule import PointsRules
+from icct26.services.admin import AdminServices
+from icct26.services.admin_teams import TeamReviewService
+from icct26.services.admin_users import AdminUserService
+from icct26.services.audit_log import AuditLogService
+from icct26.services.auth import AuthService
+from icct26.services.churches import ChurchService
+from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.document_links import DocumentLinks
+from icct26.services.documents import DocumentMaintenance
+from icct26.services.exports import ExportService
+from icct26.services.gallery import GalleryService
+from icct26.services.idempotency import IdempotencyService
+from icct26.services.outbox import OutboxDelivery
+from icct26.services.ratelimit import RateLimiter
+from icct26.services.registration import RegistrationPolicy, RegistrationService
+from icct26.services.registration_services import RegistrationServices
+from icct26.services.schedule import ScheduleService
+
+OUTBOX_TASK = "outbox-worker"
 
 
 @dataclass
@@ -31,11 +68,26 @@ class Container:
     tokens: TokenService
     signer: LinkSigner
     storage: DocumentStore
+    rate_limiter: RateLimiter
+    admin: AdminServices
+    schedule: ScheduleService
+    gallery: GalleryService
+    registration: RegistrationServices
+    breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
+    mail_sender: MailSender
+    outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
-    async def close(self, *, dispose_database: bool = True) -> None:
+    async def start(self) -> None:
+        """Start the background work the settings ask for (called by the app's lifespan)."""
+        running = {task.get_name() for task in self.background if not task.done()}
+        if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
+            self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
+
+    async def stop_background(self) -> None:
+        """Stop background tasks; the outbox worker finishes its current send first."""
         for task in self.background:
             task.cancel()
         for task in self.background:
@@ -46,6 +98,11 @@ class Container:
             except Exception:
                 logger.exception("background task failed while stopping")
         self.background.clear()
+
+    async def close(self, *, dispose_database: bool = True) -> None:
+        await self.stop_background()
+        if isinstance(self.rate_limiter, RedisRateLimiter):
+            await self.rate_limiter.close()
         if dispose_database:
             await self.database.dispose()
         if self.embedded is not None:
@@ -70,17 +127,140 @@ async def build_container_with(
 ) -> Container:
     """Wire every adapter around an existing database (the server, the CLI and tests all come here)."""
     signer = LinkSigner(settings.secret_key)
+    breakers = BreakerRegistry()
+    storage = build_document_store(settings, signer, breakers)
+    mail_sender = build_mail_sender(settings, breakers)
+    rate_limiter = build_rate_limiter(settings)
     return Container(
         settings=settings,
         database=database,
         schema_heads=head_revisions(),
         tokens=TokenService(settings.secret_key, settings.jwt_expiry_hours),
         signer=signer,
-        storage=build_document_store(settings, signer),
+        storage=storage,
+        rate_limiter=rate_limiter,
+        admin=build_admin_services(settings, database, storage, rate_limiter),
+        schedule=build_schedule_service(settings, database),
+        gallery=build_gallery_service(settings, database, storage),
+        registration=build_registration_services(settings, database, storage),
+        breakers=breakers,
+        mail_sender=mail_sender,
+        outbox_worker=build_outbox_worker(settings, database, mail_sender),
         embedded=embedded,
     )
 
 
-def build_document_store(settings: Settings, signer: LinkSigner) -> DocumentStore:
-    """The configured DocumentStore (`local` now; `s3` and `cloudinary` plug in here)."""
+def build_document_store(
+    settings: Settings, signer: LinkSigner, breakers: BreakerRegistry | None = None
+) -> DocumentStore:
+    """The DocumentStore of STORAGE_BACKEND; remote ones sit behind a "storage:<backend>" breaker."""
+    if settings.storage_backend == "s3":
+        from icct26.adapters.storage.s3 import S3DocumentStore
+
+        return S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
+    if settings.storage_backend == "cloudinary":
+        from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
+
+        return CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
     return LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+
+
+def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:
+    """SMTP (behind the "smtp" breaker) or `.eml` files under DATA_DIR/outbox (EMAIL_BACKEND)."""
+    if settings.effective_email_backend == "smtp":
+        breaker = breakers.get(
+            "smtp",
+            fail_max=settings.smtp_breaker_fail_max,
+            reset_seconds=settings.smtp_breaker_reset_seconds,
+            exclude=[recipient_refusal],
+        )
+        return SmtpSender(SmtpConfig.from_settings(settings), breaker)
+    return FileSender(settings.data_path / "outbox")
+
+
+def build_outbox_worker(settings: Settings, database: Database, sender: MailSender) -> OutboxWorker:
+    """The outbox worker: claims due emails, renders the templates and sends them."""
+    delivery = OutboxDelivery(
+        SqlOutboxStore(database),
+        TemplateComposer.from_settings(settings),
+        sender,
+        max_attempts=settings.outbox_max_attempts,
+        backoff=Backoff(settings.outbox_retry_base_seconds, settings.outbox_retry_max_seconds).delay,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+    return OutboxWorker(
+        delivery, poll_seconds=settings.outbox_poll_seconds, batch_size=settings.outbox_batch_size
+    )
+
+
+def build_rate_limiter(settings: Settings) -> RateLimiter:
+    """The configured rate-limit store: `memory` for one instance, `redis` shared by several."""
+    if settings.rate_limit_store == "redis" and settings.redis_url:
+        return RedisRateLimiter(settings.redis_url)
+    return MemoryRateLimiter()
+
+
+def build_admin_services(
+    settings: Settings, database: Database, storage: DocumentStore, rate_limiter: RateLimiter
+) -> AdminServices:
+    """Review, exports, churches, staff accounts and login, over one admin unit of work."""
+
+    def uow() -> SqlAdminUnitOfWork:
+        return SqlAdminUnitOfWork(database)
+
+    passwords = Argon2Passwords()
+    links = DocumentLinks(storage, settings.signed_url_ttl_seconds)
+    login_limit = settings.rate_limit_login_per_minute if settings.rate_limit_enabled else None
+    return AdminServices(
+        auth=AuthService(uow, passwords, rate_limiter, login_limit_per_minute=login_limit),
+        users=AdminUserService(uow, passwords),
+        review=TeamReviewService(uow, links),
+        churches=ChurchAdminService(uow),
+        audit=AuditLogService(uow),
+        exports=ExportService(uow, links, settings.timezone),
+    )
+
+
+def build_schedule_service(settings: Settings, database: Database) -> ScheduleService:
+    """Matches, results and standings (points from POINTS_* settings)."""
+    points = PointsRules(
+        win=settings.points_win, tie=settings.points_tie, no_result=settings.points_no_result
+    )
+    return ScheduleService(lambda: SqlScheduleUnitOfWork(database), settings.timezone, points)
+
+
+def build_gallery_service(settings: Settings, database: Database, storage: DocumentStore) -> GalleryService:
+    """Gallery uploads through the document store, decoded and cleaned by Pillow."""
+    return GalleryService(
+        lambda: SqlGalleryUnitOfWork(database), storage, PillowImageSanitizer(), settings.max_gallery_bytes
+    )
+
+
+def build_registration_services(
+    settings: Settings, database: Database, storage: DocumentStore
+) -> RegistrationServices:
+    """Public registration, church slots, document housekeeping, and the shared idempotency store."""
+
+    def uow() -> SqlRegistrationUnitOfWork:
+        return SqlRegistrationUnitOfWork(database)
+
+    policy = RegistrationPolicy.from_settings(settings)
+    # A claim older than twice the longest request belongs to a request that died with its process.
+    longest = max(settings.registration_timeout_seconds, settings.request_timeout_seconds)
+    lease = timedelta(seconds=2 * longest)
+    return RegistrationServices(
+        registration=RegistrationService(unit_of_work=uow, store=storage, policy=policy),
+        churches=ChurchService(unit_of_work=uow, limit_policy=policy.church_limit),
+        documents=DocumentMaintenance(
+            unit_of_work=uow,
+            store=storage,
+            orphan_grace=timedelta(minutes=settings.orphan_grace_minutes),
+            rejected_retention=timedelta(days=settings.rejected_document_retention_days),
+        ),
+        idempotency=IdempotencyService(
+            SqlIdempotencyStore(database),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            wait_seconds=settings.idempotency_wait_seconds,
+            lease=lease,
+        ),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import contextmanager
@@ -67,10 +68,15 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port (default PORT).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default WORKERS).")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the HTTP API (uvicorn). SIGTERM stops accepting and finishes in-flight requests."""
+    """Serve the HTTP API (uvicorn). SIGTERM stops accepting and finishes in-flight requests.
+
+    In-flight requests get SHUTDOWN_GRACE_SECONDS; then the app's lifespan stops background tasks and
+    closes the database pool, and the process exits with status 0.
+    """
     import uvicorn
 
     settings = _settings()
+    _exit_cleanly_on_stop_signals()
     configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
     with database_url(settings) as url:
         # Workers read settings from the environment; hand them the resolved database.
@@ -87,6 +93,39 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             server_header=False,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
+
+
+@main.command()
+def worker() -> None:
+    """Deliver outbox emails until SIGTERM/SIGINT (run with OUTBOX_WORKER=off on the app instances).
+
+    Several workers may run at once. On a stop signal the current send finishes, the rest of the
+    claimed emails go straight back to the outbox, and the process exits with status 0.
+    """
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+
+    async def run(container: Any) -> None:
+        outbox = container.outbox_worker
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, outbox.request_stop)
+        await outbox.run()
+
+    run_with_container(settings, run)
+
+
+def _exit_cleanly_on_stop_signals() -> None:
+    """uvicorn re-raises SIGTERM/SIGINT once its graceful shutdown is done, which would kill the process
+    with the signal (status 143) and skip our cleanup (the embedded database). Our handler turns that,
+    and a signal arriving before the server is up, into a normal exit with status 0.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
 
 
 @main.group()
@@ -166,6 +205,128 @@ def docs_error_codes(output: Path) -> None:
 
     output.write_text(render_error_codes_markdown(), encoding="utf-8")
     click.echo(f"wrote {output}")
+
+
+@main.group()
+def admin() -> None:
+    """Staff accounts (admins change things; viewers only read)."""
+
+
+@admin.command("create")
+@click.option("--email", required=True, help="Login email of the new account.")
+@click.option("--role", type=click.Choice(["admin", "viewer"]), default="admin", show_default=True)
+@click.option(
+    "--password",
+    default=None,
+    help="Password (else ICCT26_ADMIN_PASSWORD, else a prompt; options are visible to `ps`).",
+)
+def admin_create(email: str, role: str, password: str | None) -> None:
+    """Create a staff account."""
+    from icct26.domain.admin.users import StaffRole
+    from icct26.domain.audit import Actor
+    from icct26.domain.errors import DomainError
+
+    settings = _settings()
+    secret = password or os.environ.get("ICCT26_ADMIN_PASSWORD") or ""
+    if not secret:
+        secret = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def create(container: Any) -> Any:
+        actor = Actor(user_id=None, email="cli")
+        return await container.admin.users.create_user(email, StaffRole(role), secret, actor)
+
+    try:
+        user = run_with_container(settings, create)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"created {user.role.value} account {user.email} (id {user.id})")
+
+
+@admin.command("list")
+def admin_list() -> None:
+    """List staff accounts."""
+
+    async def users(container: Any) -> Any:
+        return await container.admin.users.list_users()
+
+    for user in run_with_container(_settings(), users):
+        state = "active" if user.is_active else "inactive"
+        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{state}")
+
+
+@main.group()
+def churches() -> None:
+    """Participating churches."""
+
+
+@churches.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def churches_import(file: Path) -> None:
+    """Add the churches of FILE (one name per line); names already known are left as they are."""
+    lines = file.read_text(encoding="utf-8-sig").splitlines()
+
+    async def run(container: Any) -> Any:
+        return await container.registration.churches.import_names(lines)
+
+    report = run_with_container(_settings(), run)
+    for problem in report.invalid:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(
+        f"added {report.added}, already present {report.already_present}, "
+        f"repeated in file {report.repeated_in_file}, invalid {len(report.invalid)}"
+    )
+
+
+@main.group()
+def documents() -> None:
+    """Stored registration documents."""
+
+
+@documents.command("sweep")
+def documents_sweep() -> None:
+    """Delete stored files no registration or gallery image points to (older than ORPHAN_GRACE_MINUTES)."""
+
+    from icct26.adapters.http.multipart import remove_stale_spools
+
+    async def run(container: Any) -> Any:
+        return await container.registration.documents.sweep_orphans()
+
+    settings = _settings()
+    report = run_with_container(settings, run)
+    click.echo(f"scanned {report.scanned} stored objects, deleted {report.deleted} orphans")
+    # Upload spool directories of requests whose process was killed mid-request.
+    spools = remove_stale_spools(settings.data_path / "tmp", settings.orphan_grace_minutes * 60)
+    click.echo(f"removed {spools} stale upload spool directories")
+
+
+@documents.command("purge")
+def documents_purge() -> None:
+    """Delete the documents of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS ago."""
+
+    async def run(container: Any) -> Any:
+        return await container.registration.documents.purge_rejected()
+
+    report = run_with_container(_settings(), run)
+    click.echo(f"purged {report.files} documents of {report.teams} rejected teams")
+    if report.failed_teams:
+        click.echo(f"{report.failed_teams} teams could not be purged; run again later", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def idempotency() -> None:
+    """Stored Idempotency-Key answers."""
+
+
+@idempotency.command("purge")
+def idempotency_purge() -> None:
+    """Delete Idempotency-Key entries older than IDEMPOTENCY_TTL_HOURS."""
+
+    async def run(container: Any) -> Any:
+        return await container.registration.idempotency.purge_expired()
+
+    click.echo(f"deleted {run_with_container(_settings(), run)} expired idempotency keys")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ variable (`ConfigError`); `ENVIRONMENT=production` refuses unsafe defaults.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -100,6 +101,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     cloudinary_api_key: str = ""
     cloudinary_api_secret: str = ""
     cloudinary_api_base_url: str = "https://api.cloudinary.com"
+    cloudinary_delivery_base_url: str = "https://res.cloudinary.com"
+    storage_timeout_seconds: float = 30.0
     storage_breaker_fail_max: int = 5
     storage_breaker_reset_seconds: float = 30.0
     rejected_document_retention_days: int = 30
@@ -116,6 +119,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     outbox_worker: Literal["inprocess", "off"] = "inprocess"
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    outbox_batch_size: int = 10
+    outbox_lease_seconds: float = 300.0
+    outbox_retry_base_seconds: float = 60.0
+    outbox_retry_max_seconds: float = 3600.0
     smtp_breaker_fail_max: int = 5
     smtp_breaker_reset_seconds: float = 60.0
 
@@ -193,16 +200,37 @@ def _check(s: Settings) -> None:
         "MAX_REGISTRATION_BYTES": s.max_registration_bytes,
         "MAX_BODY_BYTES": s.max_body_bytes,
         "DB_POOL_SIZE": s.db_pool_size,
+        "OUTBOX_MAX_ATTEMPTS": s.outbox_max_attempts,
+        "OUTBOX_BATCH_SIZE": s.outbox_batch_size,
+        "OUTBOX_POLL_SECONDS": s.outbox_poll_seconds,
+        "OUTBOX_LEASE_SECONDS": s.outbox_lease_seconds,
+        "SMTP_BREAKER_FAIL_MAX": s.smtp_breaker_fail_max,
+        "STORAGE_BREAKER_FAIL_MAX": s.storage_breaker_fail_max,
     }
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{name}: must be a positive number, got {value}")
+    # A claimed batch must be sent within its lease, or another worker would send it again.
+    batch_seconds = s.outbox_batch_size * 2 * s.smtp_timeout_seconds
+    if s.outbox_lease_seconds <= batch_seconds:
+        raise ConfigError(
+            "OUTBOX_LEASE_SECONDS: must exceed OUTBOX_BATCH_SIZE x 2 x SMTP_TIMEOUT_SECONDS "
+            f"({batch_seconds:g})"
+        )
     if s.max_players < s.min_players:
         raise ConfigError(f"MAX_PLAYERS: must be at least MIN_PLAYERS ({s.min_players})")
     if s.database_url and not s.database_url.startswith(("postgresql", "postgres")):
         raise ConfigError("DATABASE_URL: must be a PostgreSQL URL (postgresql+asyncpg://...)")
     if s.rate_limit_store == "redis" and not s.redis_url:
         raise ConfigError("REDIS_URL: required when RATE_LIMIT_STORE=redis")
+    for proxy in s.trusted_proxies:
+        try:
+            if proxy != "*":
+                ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"FORWARDED_ALLOW_IPS: {proxy!r} is not an IP address or CIDR block (e.g. 10.0.0.0/8)"
+            ) from None
     if s.storage_backend == "s3" and not s.s3_bucket:
         raise ConfigError("S3_BUCKET: required when STORAGE_BACKEND=s3")
     if s.storage_backend == "cloudinary" and not (

@@ -44,6 +44,25 @@ async def test_health_live_ready(client: httpx.AsyncClient) -> None:
     assert health.json()["database"] == "connected"
 
 
+async def test_health_reports_open_breakers_as_degraded(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    breaker = container.breakers.get("health-probe", fail_max=1, reset_seconds=60)
+    before = (await client.get("/health")).json()
+    assert before["details"]["breaker:health-probe"] == "closed"
+    assert before["status"] == "healthy"
+
+    async def failing() -> None:
+        raise ConnectionError("down")
+
+    with pytest.raises(Exception):
+        await breaker.call(failing)
+    after = await client.get("/health")
+    assert after.json()["details"]["breaker:health-probe"] == "open"
+    assert after.json()["status"] == "degraded"
+    assert after.json()["database"] == "connected"
+
+
 async def test_unknown_route_is_problem_json_with_cors(client: httpx.AsyncClient) -> None:
     resp = await client.get("/no/such/route", headers={"Origin": "http://localhost:5174"})
     assert_problem(resp, 404, "NOT_FOUND")

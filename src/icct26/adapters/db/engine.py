@@ -5,11 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import text
+from loguru import logger
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from icct26.adapters.db.errors import DatabaseConnectTimeout
 from icct26.config import Settings
+
+
+def _connect_or_report_outage(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open the DBAPI connection; a connect timeout becomes `DatabaseConnectTimeout` (an outage)."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except TimeoutError as exc:
+        raise DatabaseConnectTimeout("timed out connecting to the database") from exc
 
 
 def to_async_url(url: str) -> str:
@@ -42,6 +53,7 @@ class Database:
                 },
             },
         )
+        event.listen(self.engine.sync_engine, "do_connect", _connect_or_report_outage)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager
@@ -62,5 +74,12 @@ class Database:
             rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
             return {r[0] for r in rows}
 
-    async def dispose(self) -> None:
-        await self.engine.dispose()
+    async def dispose(self, timeout: float = 5.0) -> None:
+        """Close the pool. Closing a connection waits for the server, so an unreachable database
+        (e.g. a network partition) would hang shutdown: after `timeout` the pool is dropped instead."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self.engine.dispose()
+        except TimeoutError:
+            logger.warning("database pool did not close within {}s; dropping it", timeout)
+            await self.engine.dispose(close=False)

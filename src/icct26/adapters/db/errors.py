@@ -7,9 +7,17 @@ import asyncio
 from sqlalchemy import exc as sa_exc
 
 
+class DatabaseConnectTimeout(ConnectionError):
+    """Opening a connection took longer than DB_CONNECT_TIMEOUT_SECONDS (server unreachable or hung).
+
+    asyncpg reports this as a bare `TimeoutError`, indistinguishable from a slow statement; the engine
+    raises this instead (see `engine.py`), so it is answered as an outage, not a request timeout.
+    """
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
-    """True for connection loss, refused connections, pool exhaustion and server shutdown."""
-    if isinstance(exc, sa_exc.TimeoutError):  # pool checkout timed out
+    """True for connection loss, refused or timed-out connections, pool exhaustion, server shutdown."""
+    if isinstance(exc, (sa_exc.TimeoutError, DatabaseConnectTimeout)):  # pool checkout / connect timed out
         return True
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):

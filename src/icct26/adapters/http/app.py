@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, get
-from litestar.config.cors import CORSConfig
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -18,23 +18,13 @@ from litestar.types import ASGIApp
 
 from icct26 import __version__
 from icct26.adapters.http.errors import EXCEPTION_HANDLERS
-from icct26.adapters.http.middleware.request_context import RequestContextMiddleware
+from icct26.adapters.http.metrics import prometheus_metrics
+from icct26.adapters.http.middleware.stack import wrap_app
 from icct26.adapters.http.routes import route_handlers
 from icct26.adapters.observability.logging import configure_logging
+from icct26.adapters.observability.metrics import HttpMetrics
 from icct26.bootstrap import Container, build_container
 from icct26.config import Settings, load_settings
-
-CORS_ALLOW_HEADERS = ["content-type", "authorization", "idempotency-key", "x-request-id", "if-none-match"]
-CORS_EXPOSE_HEADERS = [
-    "x-request-id",
-    "retry-after",
-    "ratelimit",
-    "ratelimit-policy",
-    "idempotent-replayed",
-    "location",
-    "etag",
-    "content-disposition",
-]
 
 
 def provide_container(state: State) -> Container:
@@ -75,32 +65,39 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
     )
 
 
-def build_litestar(container: Container | None, settings: Settings) -> Litestar:
+def build_litestar(
+    container: Container | None, settings: Settings, metrics: HttpMetrics | None = None
+) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = container is None
         active = container or await build_container(settings)
         app.state.container = active
+        await active.start()  # background work, e.g. the in-process outbox worker
         try:
             yield
         finally:
             if owned:
                 await active.close()
+            else:
+                await active.stop_background()
 
-    handlers: list[Any] = [*route_handlers(settings)]
+    handlers: list[Any] = [*route_handlers(settings), prometheus_metrics]
     if settings.docs_enabled:
         handlers.append(docs_redirect)
     return Litestar(
         route_handlers=handlers,
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
-        cors_config=CORSConfig(
-            allow_origins=settings.cors_origin_list or ["*"],
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=CORS_ALLOW_HEADERS,
-            expose_headers=CORS_EXPOSE_HEADERS,
-            max_age=600,
+        # CORS is not configured here: it wraps the whole stack (middleware/stack.py), so that
+        # responses refused before routing carry it too.
+        compression_config=CompressionConfig(
+            backend="gzip",
+            minimum_size=settings.gzip_min_bytes,
+            gzip_compress_level=6,
+            exclude=["^/documents/"],  # stored PDFs and photos are compressed already
         ),
+        state=State({"metrics": metrics or HttpMetrics()}),
         openapi_config=_openapi(settings),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
@@ -112,7 +109,8 @@ def build_litestar(container: Container | None, settings: Settings) -> Litestar:
 def create_app(settings: Settings | None = None, container: Container | None = None) -> ASGIApp:
     """Build the ASGI app. With a container, the caller owns its lifecycle (tests, benchmarks)."""
     settings = settings or (container.settings if container else load_settings())
-    return RequestContextMiddleware(build_litestar(container, settings))
+    metrics = HttpMetrics()
+    return wrap_app(build_litestar(container, settings, metrics), settings, metrics)
 
 
 def create_app_from_env() -> ASGIApp:

@@ -7,9 +7,11 @@ from typing import Literal
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from icct26 import __version__
+from icct26.adapters.http.problem_docs import UNMETERED, problem_responses
 from icct26.bootstrap import Container
 from icct26.domain.errors import DomainError, ErrorCode
 
@@ -31,28 +33,53 @@ class Ready(msgspec.Struct):
     schema: str
 
 
+C = ErrorCode
+
+
 class HealthController(Controller):
     path = "/health"
     tags = ["health"]
     include_in_schema = True
 
-    @get("/", operation_id="health", summary="Overall health (compatibility shape)")
+    @get(
+        "/",
+        operation_id="health",
+        summary="Overall health (compatibility shape)",
+        responses={
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                data_container=Health, description="Degraded: the database is unreachable"
+            ),
+            # The 503 above is this route's own body, so only the other surrounding errors are listed.
+            **problem_responses(surrounding=(C.BODY_TOO_LARGE, C.INTERNAL_ERROR)),
+        },
+    )
     async def health(self, container: NamedDependency[Container]) -> Response[Health]:
         up = await container.database.ping(timeout=2.0)
+        breakers = container.breakers.states()
+        details: dict[str, str] = {f"breaker:{name}": state for name, state in sorted(breakers.items())}
+        degraded = not up or any(state == "open" for state in breakers.values())
         body = Health(
-            status="healthy" if up else "degraded",
+            status="degraded" if degraded else "healthy",
             database="connected" if up else "unavailable",
             version=__version__,
-            details={},
+            details=details,
         )
         return Response(body, status_code=HTTP_200_OK if up else HTTP_503_SERVICE_UNAVAILABLE)
 
-    @get("/live", operation_id="healthLive", summary="Process is alive (no dependencies)")
+    @get(
+        "/live",
+        operation_id="healthLive",
+        summary="Process is alive (no dependencies)",
+        responses=problem_responses(surrounding=(C.BODY_TOO_LARGE, C.REQUEST_TIMEOUT, C.INTERNAL_ERROR)),
+    )
     async def live(self) -> Live:
         return Live(status="alive")
 
     @get(
-        "/ready", operation_id="healthReady", summary="Database reachable and schema at the latest migration"
+        "/ready",
+        operation_id="healthReady",
+        summary="Database reachable and schema at the latest migration",
+        responses=problem_responses(C.SERVICE_UNAVAILABLE, surrounding=UNMETERED),
     )
     async def ready(self, container: NamedDependency[Container]) -> Ready:
         try:

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from icct26.adapters.http.admin import AuthController, admin_router
+from icct26.adapters.http.admin_emails import admin_emails_router
+from icct26.adapters.http.documents import get_document
+from icct26.adapters.http.gallery import gallery_router
 from icct26.adapters.http.health import HealthController
+from icct26.adapters.http.public_teams import get_team
+from icct26.adapters.http.registration import registration_router
+from icct26.adapters.http.schedule import ScheduleController
 from icct26.config import Settings
 
 
 def route_handlers(settings: Settings) -> list[Any]:
     return [
         HealthController,
+        ScheduleController,
+        gallery_router(settings),
+        AuthController,
+        admin_router(),
+        admin_emails_router(),
+        registration_router(settings),
+        get_team,
+        get_document,
     ]
