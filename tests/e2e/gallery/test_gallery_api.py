@@ -172,11 +172,11 @@ async def test_images_above_the_app_wide_body_limit_are_accepted(
 @pytest.mark.parametrize("settings_overrides", [{"MAX_GALLERY_BYTES": 20_000}])
 async def test_gallery_size_limit(client: httpx.AsyncClient, container: Container) -> None:
     admin = bearer(container)
-    over = noise_png(90, 80)  # ~21.6 kB
+    over = noise_png(90, 80)  # ~21.6 kB: over the image limit, within the body limit
     assert len(over) > 20_000
-    problem(await upload(client, admin, over, content_type="image/png"), 413, "BODY_TOO_LARGE")
+    problem(await upload(client, admin, over, content_type="image/png"), 413, "FILE_TOO_LARGE")
+    # A body past the image limit plus the multipart allowance is cut off before it is read.
     problem(await upload(client, admin, noise_png(300, 300), content_type="image/png"), 413, "BODY_TOO_LARGE")
-    # Behind the body limit, the use case refuses an oversized file by itself.
     with pytest.raises(DomainError) as caught:
         await container.gallery.upload(over, None, Actor(user_id=1, email="admin@example.org"))
     assert caught.value.code is ErrorCode.FILE_TOO_LARGE

@@ -26,6 +26,7 @@ from icct26.adapters.http.idempotency import (
     json_answer,
     respond_idempotently,
 )
+from icct26.adapters.http.middleware.route_rules import GALLERY_MULTIPART_OVERHEAD
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.bootstrap import Container
 from icct26.config import Settings
@@ -35,7 +36,6 @@ from icct26.domain.schedule import format_match_time
 from icct26.services.gallery import PublishedImage
 
 C = ErrorCode
-MULTIPART_OVERHEAD = 64 * 1024
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
@@ -179,7 +179,7 @@ def gallery_router(settings: Settings) -> Router:
             operation_id="uploadGalleryImage",
             summary="Upload a gallery image (JPEG, PNG or WebP)",
             status_code=HTTP_201_CREATED,
-            request_max_body_size=settings.max_gallery_bytes + MULTIPART_OVERHEAD,
+            request_max_body_size=settings.max_gallery_bytes + GALLERY_MULTIPART_OVERHEAD,
             responses={
                 201: ResponseSpec(data_container=GalleryUploaded, description="The stored image"),
                 **problem_responses(

@@ -15,6 +15,7 @@ GALLERY_PATH = "/api/gallery"
 # Probes and scrapes must never be refused or counted: an orchestrator polls them constantly.
 UNMETERED_PATHS = ("/health", "/metrics")
 UPLOAD_METHODS = frozenset({"POST", "PUT"})
+GALLERY_MULTIPART_OVERHEAD = 64 * 1024
 
 
 def normalize(path: str) -> str:
@@ -49,7 +50,8 @@ class RouteLimits:
         return cls(
             default_body_bytes=settings.max_body_bytes,
             registration_body_bytes=settings.max_registration_bytes,
-            gallery_body_bytes=settings.max_gallery_bytes,
+            # The limit is on the image; the multipart framing and caption come on top of it.
+            gallery_body_bytes=settings.max_gallery_bytes + GALLERY_MULTIPART_OVERHEAD,
             default_timeout_seconds=settings.request_timeout_seconds,
             registration_timeout_seconds=settings.registration_timeout_seconds,
         )
