@@ -14,6 +14,7 @@ from loguru import logger
 from icct26.adapters.http import routes
 from icct26.adapters.http.app import create_app
 from icct26.adapters.observability.logging import configure_logging
+from icct26.adapters.resilience import BreakerOpenError
 from icct26.bootstrap import Container
 from tests.conftest import app_client
 
@@ -55,7 +56,7 @@ async def test_health_reports_open_breakers_as_degraded(
     async def failing() -> None:
         raise ConnectionError("down")
 
-    with pytest.raises(Exception):
+    with pytest.raises(BreakerOpenError):
         await breaker.call(failing)
     after = await client.get("/health")
     assert after.json()["details"]["breaker:health-probe"] == "open"
