@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from loguru import logger
 
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import IdempotencyStore, SavedResponse
+from icct26.domain.idempotency import IdempotencyClaim, IdempotencyStore, SavedResponse
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +35,10 @@ class IdempotencyService:
     - same key, other fingerprint: IDEMPOTENCY_KEY_REUSED;
     - 5xx answers and exceptions release the claim, so a retry runs the request afresh;
     - a claim older than `lease` belongs to a request that died with its process and is taken over.
+
+    `execute_claimed` hands the claim to `produce`, so a use case can record its answer in the same
+    transaction as its change (`IdempotentAnswers`): then even a process that dies between its commit
+    and its reply leaves the answer for the retry.
     """
 
     def __init__(
@@ -57,6 +61,16 @@ class IdempotencyService:
     async def execute(
         self, scope: str, key: str, fingerprint: str, produce: Callable[[], Awaitable[SavedResponse]]
     ) -> IdempotentResult:
+        return await self.execute_claimed(scope, key, fingerprint, lambda _claim: produce())
+
+    async def execute_claimed(
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        produce: Callable[[IdempotencyClaim], Awaitable[SavedResponse]],
+    ) -> IdempotentResult:
+        """`execute`, with `produce` given the claim it runs under."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_seconds
         while True:
@@ -65,7 +79,8 @@ class IdempotencyService:
                 scope, key, fingerprint, now=now, expires_at=now + self._ttl, stale_before=now - self._lease
             )
             if claimed:
-                return IdempotentResult(await self._run(scope, key, now, produce), replayed=False)
+                claim = IdempotencyClaim(scope, key, now)
+                return IdempotentResult(await self._run(claim, produce), replayed=False)
             entry = await self._store.find(scope, key, now=self._clock())
             if entry is None:
                 continue  # released or expired since the claim attempt: claim it again
@@ -87,10 +102,11 @@ class IdempotencyService:
             await asyncio.sleep(min(self._poll_seconds, remaining))
 
     async def _run(
-        self, scope: str, key: str, claimed_at: datetime, produce: Callable[[], Awaitable[SavedResponse]]
+        self, claim: IdempotencyClaim, produce: Callable[[IdempotencyClaim], Awaitable[SavedResponse]]
     ) -> SavedResponse:
+        scope, key, claimed_at = claim.scope, claim.key, claim.claimed_at
         try:
-            response = await produce()
+            response = await produce(claim)
         except BaseException:
             # Shielded: a cancelled request (timeout, disconnect) must still let go of its key.
             await asyncio.shield(self._release(scope, key, claimed_at))
@@ -99,9 +115,11 @@ class IdempotencyService:
             await self._release(scope, key, claimed_at)
             return response
         try:
+            # A no-op when `produce` already recorded the answer in its own transaction.
             await self._store.complete(scope, key, response, claimed_at=claimed_at)
         except Exception:
-            # The work is done; a repeat will wait out the lease and then meet the duplicate checks.
+            # The work is done; unless `produce` recorded its answer, a repeat waits out the lease
+            # and then meets the duplicate checks.
             logger.exception("could not store the idempotent response for scope {}", scope)
         return response
 

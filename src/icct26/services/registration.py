@@ -3,7 +3,8 @@
 Order matters: the form is validated first (every field error at once), files are copied to the
 document store outside any transaction (slow I/O must not hold locks), then one short transaction
 locks the church, checks the limit and duplicates, takes the next team number and inserts
-everything. If anything fails after the copies, the stored files are deleted again.
+everything. If anything fails after the copies, the stored files are deleted again. Under an
+Idempotency-Key, the answer to replay is recorded in that same transaction (`AnswerToRecord`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from loguru import logger
 
 from icct26.config import ConfigError, Settings
+from icct26.domain.idempotency import IdempotencyClaim, SavedResponse
 from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import (
     ChurchLimitPolicy,
@@ -107,6 +109,15 @@ class RegistrationReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerToRecord:
+    """The idempotent answer of this request, committed with its team: a retry after a crash between
+    the commit and the reply is replayed instead of meeting its own team as a duplicate."""
+
+    claim: IdempotencyClaim
+    render: Callable[[RegistrationReceipt], SavedResponse]
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrationState:
     open: bool
     opens_at: datetime | None
@@ -160,12 +171,16 @@ class RegistrationService:
             return await uow.teams.confirmed()
 
     async def register(
-        self, fields: Mapping[str, str], files: Mapping[str, SpooledUpload]
+        self,
+        fields: Mapping[str, str],
+        files: Mapping[str, SpooledUpload],
+        answer: AnswerToRecord | None = None,
     ) -> RegistrationReceipt:
         """Validate, store the documents, and insert a pending team in one short transaction.
 
         Raises REGISTRATION_CLOSED, VALIDATION_FAILED (all field errors), UNKNOWN_CHURCH,
-        CHURCH_LIMIT_REACHED, DUPLICATE_TEAM, DUPLICATE_CAPTAIN_EMAIL or STORAGE_UNAVAILABLE.
+        CHURCH_LIMIT_REACHED, DUPLICATE_TEAM, DUPLICATE_CAPTAIN_EMAIL or STORAGE_UNAVAILABLE
+        (and IDEMPOTENCY_IN_PROGRESS when `answer`'s claim was taken over by a later attempt).
         """
         self._policy.window.check(self._clock())
         draft = parse_registration_form(
@@ -192,6 +207,8 @@ class RegistrationService:
                 uow.outbox.enqueue(
                     "registration_received", draft.captain.email, team_pk, self._email_context(team, receipt)
                 )
+                if answer is not None:
+                    await uow.answers.record(answer.claim, answer.render(receipt))
                 committing = True
                 await uow.commit()
         except BaseException:

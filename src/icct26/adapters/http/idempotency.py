@@ -13,6 +13,9 @@ Usage in a controller::
 `produce` may raise DomainError: a 4xx is rendered with the one problem+json builder and stored like
 any other answer (a retry gets the same refusal); a 5xx or any other exception is not stored, so a
 retry runs afresh. Scope should name the operation and its target (and the user for admin calls).
+
+`respond_idempotently_claimed` gives `produce` the claim (None without a key), for use cases that
+record their answer in the transaction of their change (see `IdempotentAnswers`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from litestar import Request, Response
 from icct26.adapters.http.errors import request_id_of
 from icct26.adapters.http.problems import PROBLEM_MEDIA_TYPE, problem_for_domain_error
 from icct26.domain.errors import DomainError
-from icct26.domain.idempotency import SavedResponse, check_idempotency_key
+from icct26.domain.idempotency import IdempotencyClaim, SavedResponse, check_idempotency_key
 from icct26.services.idempotency import IdempotencyService
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -69,12 +72,27 @@ async def respond_idempotently(
     produce: Callable[[], Awaitable[SavedResponse]],
 ) -> Response[bytes]:
     """Run `produce` under the key (or plainly when the client sent none)."""
-    if key is None:
-        return to_response(await produce())
+    return await respond_idempotently_claimed(
+        request, service, key=key, scope=scope, fingerprint=fingerprint, produce=lambda _claim: produce()
+    )
 
-    async def answer() -> SavedResponse:
+
+async def respond_idempotently_claimed(
+    request: Request[Any, Any, Any],
+    service: IdempotencyService,
+    *,
+    key: str | None,
+    scope: str,
+    fingerprint: str,
+    produce: Callable[[IdempotencyClaim | None], Awaitable[SavedResponse]],
+) -> Response[bytes]:
+    """`respond_idempotently`, with `produce` given the claim it runs under (None without a key)."""
+    if key is None:
+        return to_response(await produce(None))
+
+    async def answer(claim: IdempotencyClaim) -> SavedResponse:
         try:
-            return await produce()
+            return await produce(claim)
         except DomainError as exc:
             status, body, headers = problem_for_domain_error(
                 exc, instance=request.url.path, request_id=request_id_of(request)
@@ -83,5 +101,5 @@ async def respond_idempotently(
                 raise
             return SavedResponse(status, body, {"content-type": PROBLEM_MEDIA_TYPE, **headers})
 
-    result = await service.execute(scope, key, fingerprint, answer)
+    result = await service.execute_claimed(scope, key, fingerprint, answer)
     return to_response(result.response, replayed=result.replayed)

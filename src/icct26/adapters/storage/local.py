@@ -1,21 +1,50 @@
-"""`local` document store: files under DATA_DIR/documents, served by the app through signed links."""
+"""`local` document store: files under DATA_DIR/documents, served by the app through signed links.
+
+A write that the disk refuses (full, read-only, I/O error) is STORAGE_UNAVAILABLE, like a remote
+backend that is down. Files are written as `<key>.part` and renamed, so readers never see half a
+file; a `.part` that a killed process left behind is listed, so the orphan sweep removes it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from loguru import logger
+
+from icct26.adapters.storage.remote import storage_unavailable
 from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
 from icct26.domain.errors import ErrorCode, NotFound
 from icct26.domain.ports import StoredObject
 
 CHUNK = 256 * 1024
 DOCUMENT_ROUTE = "/documents"
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)  # no half-written copy stays behind
+        raise
+
+
+async def _write(work: Callable[[], None]) -> None:
+    try:
+        await asyncio.to_thread(work)
+    except OSError as exc:
+        logger.warning("local storage write failed: {}", type(exc).__name__)
+        raise storage_unavailable() from None
 
 
 class LocalDocumentStore:
@@ -35,25 +64,11 @@ class LocalDocumentStore:
 
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         target = self.path_of(key)
-
-        def copy() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".part")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)  # readers never see half a file
-
-        await asyncio.to_thread(copy)
+        await _write(lambda: _write_atomically(target, lambda partial: shutil.copyfile(source, partial)))
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         target = self.path_of(key)
-
-        def write() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".part")
-            partial.write_bytes(data)
-            os.replace(partial, target)
-
-        await asyncio.to_thread(write)
+        await _write(lambda: _write_atomically(target, lambda partial: partial.write_bytes(data)))
 
     async def read(self, key: str) -> AsyncIterator[bytes]:
         path = self.path_of(key)
@@ -74,7 +89,8 @@ class LocalDocumentStore:
         def scan() -> list[StoredObject]:
             found = []
             for path in self.root.rglob("*"):
-                if path.is_file() and not path.name.endswith(".part"):
+                # `.part` files included: no row names them, so the sweep removes stale ones.
+                if path.is_file():
                     key = path.relative_to(self.root).as_posix()
                     if key.startswith(prefix):
                         stat = path.stat()

@@ -1,0 +1,202 @@
+"""Drill: document storage fails partway through a registration's files.
+
+The real store runs behind a tripwire that sets off a real fault just before its Nth write: for
+`local`, a directory squats where the half-written copy must go (the disk refuses the write, as a full
+or read-only disk would — directory permissions cannot do it, tests may run as root); for `s3`, the
+connection to the (moto) S3 service is cut. The client gets 503 STORAGE_UNAVAILABLE, no team row is
+written, the key is free again, and the same request with the same key succeeds once storage is back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from icct26.adapters.db.engine import Database
+from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
+from icct26.bootstrap import Container
+from icct26.domain.ports import DocumentStore, StoredObject
+from icct26.services.registration import RegistrationService
+from tests.integration.storage.test_storage_s3 import Moto
+from tests.support.drills import (
+    DOCUMENTS_PER_TEAM,
+    bulky_form,
+    drill_key,
+    error_code,
+    leftover_files,
+    register_until_settled,
+    run_sweep,
+    store_matches_table,
+    summary,
+    team_rows,
+    unreadable_documents,
+)
+from tests.support.registration_forms import fetch, post_form, stored_keys
+from tests.support.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.asyncio
+FAILING_PUT = 10  # nine documents are stored when the tenth write fails
+
+
+class TripwireStore:
+    """The real store; `fault(key)` runs once, just before the `nth` put."""
+
+    def __init__(self, inner: DocumentStore, nth: int, fault: Callable[[str], Awaitable[None]]) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.nth = nth
+        self.fault = fault
+        self.puts = 0
+
+    async def put_file(self, key: str, source: Path, content_type: str) -> None:
+        self.puts += 1
+        if self.puts == self.nth:
+            await self.fault(key)
+        await self.inner.put_file(key, source, content_type)
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        await self.inner.put_bytes(key, data, content_type)
+
+    def read(self, key: str) -> AsyncIterator[bytes]:
+        return self.inner.read(key)
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(key)
+
+    def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        return self.inner.list_objects(prefix)
+
+    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+        return await self.inner.url_for(key, filename, ttl_seconds=ttl_seconds, public=public)
+
+
+def register_through(container: Container, store: DocumentStore) -> None:
+    """Registrations of this container's app go through `store` from now on."""
+    services = container.registration
+    registration = RegistrationService(
+        unit_of_work=lambda: SqlRegistrationUnitOfWork(container.database),
+        store=store,
+        policy=services.registration.policy,
+    )
+    container.registration = dataclasses.replace(services, registration=registration)
+
+
+async def assert_refused_and_nothing_kept(resp: httpx.Response, database: Database) -> None:
+    assert resp.status_code == 503, resp.text
+    assert error_code(resp) == "STORAGE_UNAVAILABLE"
+    assert resp.headers["retry-after"]
+    assert await team_rows(database) == []
+    # 5xx answers are not kept: the key is free for the retry at once.
+    assert await fetch(database, "SELECT key FROM idempotency_keys") == []
+
+
+async def assert_registered_whole(resp: httpx.Response, database: Database, store: DocumentStore) -> None:
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["team_id"] == "ICCT-001"
+    [team] = await team_rows(database)
+    assert team.documents == DOCUMENTS_PER_TEAM
+    assert await unreadable_documents(database, store) == []
+    assert await store_matches_table(database, store) == (set(), set())
+
+
+async def test_local_disk_refusing_a_write_midway(
+    container: Container, client: httpx.AsyncClient, database: Database, settings: Any
+) -> None:
+    store = container.storage
+    squatters: list[Path] = []
+
+    async def disk_refuses(key: str) -> None:
+        squatter = settings.data_path / "documents" / f"{key}.part"
+        squatter.mkdir(parents=True)
+        squatters.append(squatter)
+
+    tripwire = TripwireStore(store, FAILING_PUT, disk_refuses)
+    register_through(container, tripwire)
+    key, form = drill_key(1), bulky_form(1, 32 * 1024)
+
+    resp = await post_form(client, form, key=key)
+
+    assert tripwire.puts == FAILING_PUT
+    await assert_refused_and_nothing_kept(resp, database)
+    for squatter in squatters:  # the disk takes writes again
+        squatter.rmdir()
+    # The nine files stored before the failure were removed again; nothing half-written remains.
+    assert await stored_keys(store) == set()
+    assert leftover_files(settings.data_path) == []
+
+    retry = await post_form(client, form, key=key)
+    await assert_registered_whole(retry, database, store)
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Moto]:
+    server = Moto()
+    server.server.start()
+    try:
+        yield server
+    finally:
+        server.server.stop()
+
+
+@pytest_asyncio.fixture
+async def s3_link(moto: Moto) -> AsyncIterator[TcpProxy]:
+    """The application's only way to S3: a TCP link a test can cut (an outage) and restore."""
+    proxy = TcpProxy(f"postgresql://127.0.0.1:{moto.port}/s3")  # a plain TCP proxy, any protocol
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.cut()
+
+
+class TestS3GoingAwayMidway:
+    @pytest.fixture
+    def settings_overrides(self, moto: Moto, s3_link: TcpProxy) -> dict[str, Any]:
+        return {
+            "STORAGE_BACKEND": "s3",
+            "S3_BUCKET": moto.create_bucket(),
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_link.port}",
+            "S3_ACCESS_KEY_ID": "test",
+            "S3_SECRET_ACCESS_KEY": "test",
+            "STORAGE_TIMEOUT_SECONDS": "5",
+            "STORAGE_BREAKER_RESET_SECONDS": "1",
+        }
+
+    async def test_s3_going_away_midway(
+        self,
+        container: Container,
+        client: httpx.AsyncClient,
+        database: Database,
+        database_url: str,
+        settings: Any,
+        settings_overrides: dict[str, Any],
+        s3_link: TcpProxy,
+    ) -> None:
+        store = container.storage
+        assert store.name == "s3"
+        tripwire = TripwireStore(store, FAILING_PUT, lambda _key: s3_link.cut())
+        register_through(container, tripwire)
+        key, form = drill_key(1), bulky_form(1, 32 * 1024)
+
+        resp = await post_form(client, form, key=key)
+
+        assert tripwire.puts == FAILING_PUT
+        await assert_refused_and_nothing_kept(resp, database)
+        await s3_link.start()  # S3 is back
+        # While S3 was down the nine stored files could not be deleted: the sweep's work.
+        orphans = await stored_keys(store)
+        assert len(orphans) == FAILING_PUT - 1
+        sweep = await run_sweep(database_url, settings.data_path, **settings_overrides)
+        assert sweep.returncode == 0, sweep.stderr
+        assert f"deleted {FAILING_PUT - 1} orphans" in sweep.stdout
+        assert await stored_keys(store) == set()
+
+        outcomes = await register_until_settled(client, form, key)  # the breaker may still be open
+        assert outcomes[-1].response is not None, summary(outcomes)
+        await assert_registered_whole(outcomes[-1].response, database, store)
