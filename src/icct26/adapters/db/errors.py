@@ -44,3 +44,17 @@ def is_statement_timeout(exc: BaseException) -> bool:
         sqlstate = getattr(exc.orig, "sqlstate", None)
         return sqlstate in {"57014", "55P03"}
     return False
+
+
+# A value PostgreSQL cannot take at all: a NUL character (22021, 22P05), a number outside the column's
+# range (22003), or one the driver refuses to encode before sending it (22000, e.g. past int64).
+_UNREPRESENTABLE_VALUE = frozenset({"22000", "22003", "22021", "22P05"})
+
+
+def is_unrepresentable_value(exc: BaseException) -> bool:
+    """True when a query failed because a request value cannot be stored or compared (client error)."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return sqlstate in _UNREPRESENTABLE_VALUE

@@ -55,6 +55,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
             Tag(name="admin", description="Review and administration (bearer token)"),
             Tag(name="schedule", description="Matches, results and standings"),
             Tag(name="gallery", description="Tournament photos"),
+            Tag(name="documents", description="Signed links to stored documents"),
         ],
         components=Components(
             security_schemes={

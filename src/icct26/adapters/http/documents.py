@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from icct26.adapters.http.file_docs import file_operation
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.bootstrap import Container
 from icct26.domain.errors import ErrorCode
@@ -51,6 +52,10 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     summary="Open a document through a signed, short-lived link",
     tags=["documents"],
     responses=problem_responses(*REQUEST_ERRORS, ErrorCode.DOCUMENT_NOT_FOUND),
+    operation_class=file_operation(
+        [*(media_type for _, media_type in _MAGIC), "image/webp", FALLBACK_TYPE],
+        "The stored bytes, typed by their content (inline for PDF and images)",
+    ),
 )
 async def get_document(
     container: NamedDependency[Container],

@@ -8,7 +8,11 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from loguru import logger
 
-from icct26.adapters.db.errors import is_database_unavailable, is_statement_timeout
+from icct26.adapters.db.errors import (
+    is_database_unavailable,
+    is_statement_timeout,
+    is_unrepresentable_value,
+)
 from icct26.adapters.http.problems import PROBLEM_MEDIA_TYPE, build_problem, problem_for_domain_error
 from icct26.domain.errors import DomainError, ErrorCode, FieldError
 
@@ -90,6 +94,17 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
             request_id=rid,
         )
         return _respond(request, status, body, {"Retry-After": "5"})
+    if is_unrepresentable_value(exc):
+        # Input the validation let through but PostgreSQL cannot hold (e.g. a NUL character): the
+        # client's error, not ours. Logged so that the missing validation can be added.
+        logger.warning("value rejected by the database on {} {}", request.method, request.url.path)
+        status, body = build_problem(
+            ErrorCode.VALIDATION_FAILED,
+            "A value in the request cannot be used (for example a NUL character or a number out of range).",
+            instance=request.url.path,
+            request_id=rid,
+        )
+        return _respond(request, status, body)
     if is_statement_timeout(exc) or isinstance(exc, TimeoutError):
         logger.warning("request timed out: {}", type(exc).__name__)
         status, body = build_problem(

@@ -6,7 +6,6 @@ while the app default stays at 1 MiB. Controllers stay thin: parse, call the ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
@@ -14,7 +13,6 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -22,16 +20,17 @@ from icct26.adapters.http.idempotency import (
     IDEMPOTENCY_KEY_HEADER,
     idempotency_key,
     json_answer,
-    respond_idempotently,
+    respond_idempotently_claimed,
 )
 from icct26.adapters.http.multipart import MultipartLimits, read_multipart
 from icct26.adapters.http.problem_docs import problem_responses
+from icct26.adapters.http.registration_form_docs import registration_form_operation
 from icct26.bootstrap import Container
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import SavedResponse, request_fingerprint
+from icct26.domain.idempotency import IdempotencyClaim, SavedResponse, request_fingerprint
 from icct26.domain.registration import TeamStatus
-from icct26.services.registration import RegistrationReceipt
+from icct26.services.registration import AnswerToRecord, RegistrationReceipt
 
 C = ErrorCode
 REGISTER_SCOPE = "POST /api/register/team"
@@ -114,65 +113,6 @@ def _created(receipt: RegistrationReceipt, zone: tzinfo) -> RegistrationCreated:
     )
 
 
-def _text(description: str) -> Schema:
-    return Schema(type=OpenAPIType.STRING, description=description)
-
-
-def _file(description: str) -> Schema:
-    return Schema(type=OpenAPIType.STRING, format="binary", description=description)  # type: ignore[arg-type]
-
-
-_FORM_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT,
-    required=[
-        "team_name",
-        "church_name",
-        "captain_name",
-        "captain_phone",
-        "captain_email",
-        "vice_name",
-        "vice_phone",
-        "vice_email",
-        "pastor_letter",
-        "payment_receipt",
-    ],
-    properties={
-        "team_name": _text("3-80 characters: letters, digits, spaces and ' - . &"),
-        "church_name": _text("The church's name (must be listed when CHURCH_REGISTRY=closed)"),
-        "captain_name": _text("2-50 characters"),
-        "captain_phone": _text("Indian mobile number, e.g. 9876543210 or +91 98765 43210"),
-        "captain_email": _text("Email address"),
-        "captain_whatsapp": _text("Optional; empty means none"),
-        "vice_name": _text("2-50 characters"),
-        "vice_phone": _text("Indian mobile number, different from the captain's"),
-        "vice_email": _text("Email address"),
-        "vice_whatsapp": _text("Optional; empty means none"),
-        "pastor_letter": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
-        "payment_receipt": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
-        "group_photo": _file("Optional; PNG, JPEG or PDF"),
-    },
-    pattern_properties={
-        r"^player_[0-9]+_name$": _text("Player i (0-based, contiguous) name"),
-        r"^player_[0-9]+_role$": _text("Optional: Batsman, Bowler, All-Rounder or Wicket-Keeper"),
-        r"^player_[0-9]+_aadhar_file$": _file("Player i's Aadhaar card (PNG, JPEG or PDF)"),
-        r"^player_[0-9]+_subscription_file$": _file("Player i's church subscription card"),
-    },
-)
-
-
-@dataclass
-class RegistrationFormOperation(Operation):
-    """The form is read as a stream, not through a `data` parameter, so its schema is given here."""
-
-    def __post_init__(self) -> None:
-        if self.request_body is None:
-            self.request_body = RequestBody(
-                content={"multipart/form-data": OpenAPIMediaType(schema=_FORM_SCHEMA)},
-                description="Flat multipart form; players are numbered player_0_* .. player_{N-1}_*",
-                required=True,
-            )
-
-
 async def register_team(
     request: Request[Any, Any, Any],
     container: NamedDependency[Container],
@@ -202,12 +142,17 @@ async def register_team(
     )
     async with await read_multipart(request, limits, settings.data_path / "tmp") as form:
 
-        async def produce() -> SavedResponse:
-            receipt = await services.registration.register(form.fields, form.files)
+        def created(receipt: RegistrationReceipt) -> SavedResponse:
             body = _created(receipt, settings.timezone)
             return json_answer(HTTP_201_CREATED, body, {"location": f"/api/teams/{receipt.team_id}"})
 
-        return await respond_idempotently(
+        async def produce(claim: IdempotencyClaim | None) -> SavedResponse:
+            # The 201 is recorded in the team's own transaction, so a crash right after the commit
+            # still leaves it for the client's retry.
+            answer = AnswerToRecord(claim, created) if claim is not None else None
+            return created(await services.registration.register(form.fields, form.files, answer))
+
+        return await respond_idempotently_claimed(
             request,
             services.idempotency,
             key=key,
@@ -274,7 +219,7 @@ def registration_router(settings: Settings) -> Router:
             tags=["registration"],
             status_code=HTTP_201_CREATED,
             request_max_body_size=settings.max_registration_bytes,
-            operation_class=RegistrationFormOperation,
+            operation_class=registration_form_operation(settings),
             responses={
                 HTTP_201_CREATED: ResponseSpec(
                     data_container=RegistrationCreated,
@@ -306,18 +251,21 @@ def registration_router(settings: Settings) -> Router:
             operation_id="getRegistrationStatus",
             summary="Whether registration is open, and the roster and church limits",
             tags=["registration"],
+            responses=problem_responses(),
         )(registration_status),
         get(
             "/churches/availability",
             operation_id="getChurchAvailability",
             summary="Team slots per church (active teams against the limit)",
             tags=["registration"],
+            responses=problem_responses(),
         )(church_availability),
         get(
             "/teams",
             operation_id="listConfirmedTeams",
             summary="Confirmed teams (no personal data)",
             tags=["teams"],
+            responses=problem_responses(),
         )(list_teams),
     ]
     return Router(path="/api", route_handlers=handlers)

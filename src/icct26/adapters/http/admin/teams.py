@@ -18,6 +18,7 @@ from msgspec import Meta
 from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.file_docs import file_operation
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.bootstrap import Container
 from icct26.domain.admin.views import MAX_PAGE_SIZE
@@ -31,7 +32,7 @@ WRITE_ERRORS = (*READ_ERRORS, C.TEAM_NOT_FOUND, C.INVALID_STATUS_TRANSITION)
 DEFAULT_PAGE_SIZE = 500  # the existing dashboard asks once, without paging, and filters locally
 EXPORT_CHUNK = 256 * 1024
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds `; charset=utf-8` to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -160,7 +161,10 @@ class AdminTeamsController(Controller):
         summary="Download every team and player (CSV or XLSX, streamed)",
         description="One row per player with the team's columns; a team without players has one row. "
         "Document columns hold signed URLs that expire after SIGNED_URL_TTL_SECONDS.",
-        responses=problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
+        responses=problem_responses(*READ_ERRORS),
+        operation_class=file_operation(
+            MEDIA_TYPES.values(), "The file, as an attachment (`Content-Disposition`)"
+        ),
     )
     async def export(
         self,
