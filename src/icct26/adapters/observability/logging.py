@@ -109,7 +109,11 @@ def configure_logging(
             backtrace=False,
             diagnose=False,
         )
-    logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+    # The stdlib threshold matches ours: records loguru would drop are never built, and uvicorn does not
+    # wrap the app in its per-message TRACE logger (it does whenever its effective level allows TRACE).
+    logging.basicConfig(
+        handlers=[InterceptHandler()], level=logging.getLevelNamesMapping()[level], force=True
+    )
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "asyncio", "litestar"):
         std = logging.getLogger(name)
         std.handlers = [InterceptHandler()]
