@@ -22,11 +22,13 @@ from icct26.adapters.db.outbox_repository import SqlOutboxStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.adapters.db.schedule_repository import SqlScheduleUnitOfWork
 from icct26.adapters.http.auth import TokenService
+from icct26.adapters.http.conditional import PublicReadCache
 from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
 from icct26.adapters.mail.composer import TemplateComposer
 from icct26.adapters.mail.file import FileSender
 from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal
 from icct26.adapters.mail.worker import OutboxWorker
+from icct26.adapters.observability.gc_tuning import freeze_startup_objects
 from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
@@ -71,6 +73,7 @@ class Container:
     rate_limiter: RateLimiter
     admin: AdminServices
     schedule: ScheduleService
+    public_cache: PublicReadCache  # polled public reads (schedule list), a few seconds
     gallery: GalleryService
     registration: RegistrationServices
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
@@ -82,6 +85,7 @@ class Container:
 
     async def start(self) -> None:
         """Start the background work the settings ask for (called by the app's lifespan)."""
+        freeze_startup_objects()  # startup is over: keep full GC passes off the request path
         running = {task.get_name() for task in self.background if not task.done()}
         if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
@@ -141,6 +145,7 @@ async def build_container_with(
         rate_limiter=rate_limiter,
         admin=build_admin_services(settings, database, storage, rate_limiter),
         schedule=build_schedule_service(settings, database),
+        public_cache=PublicReadCache(settings.public_cache_seconds),
         gallery=build_gallery_service(settings, database, storage),
         registration=build_registration_services(settings, database, storage),
         breakers=breakers,

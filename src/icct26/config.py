@@ -82,6 +82,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     idempotency_ttl_hours: int = 24
     idempotency_wait_seconds: float = 10.0
     gzip_min_bytes: int = 1024
+    public_cache_seconds: float = 2.0
     # --- rate limits ---------------------------------------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_store: Literal["memory", "redis"] = "memory"

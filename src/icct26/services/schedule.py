@@ -216,6 +216,8 @@ class ScheduleService:
         self._tz = timezone
         self._points = points
         self._clock = clock
+        # Bumped after every committed change in this process; read caches compare it.
+        self.generation = 0
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -321,6 +323,7 @@ class ScheduleService:
                 AuditEntry(actor, "match.delete", "match", str(match_id), before=before, after=None)
             )
             await uow.commit()
+            self.generation += 1
 
     # --- the match day -------------------------------------------------------------------------
 
@@ -447,11 +450,11 @@ class ScheduleService:
             AuditEntry(actor, action, "match", str(match_id), before=before, after=audit_summary(match))
         )
 
-    @staticmethod
-    async def _finish_change(uow: ScheduleUnitOfWork, match_id: int) -> StoredMatch:
+    async def _finish_change(self, uow: ScheduleUnitOfWork, match_id: int) -> StoredMatch:
         stored = await uow.matches.get(match_id)
         assert stored is not None  # written in this transaction
         await uow.commit()
+        self.generation += 1
         return stored
 
 

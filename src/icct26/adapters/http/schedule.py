@@ -18,7 +18,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
-from icct26.adapters.http.conditional import cacheable_json
+from icct26.adapters.http.conditional import cacheable_body, cacheable_json
 from icct26.adapters.http.idempotency import (
     IDEMPOTENCY_KEY_HEADER,
     idempotency_key,
@@ -122,9 +122,15 @@ class ScheduleController(Controller):
         skip: Annotated[int, Parameter(ge=0, le=MAX_SKIP)] = 0,
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_LIST_LIMIT)] = None,
     ) -> Response[bytes]:
-        matches = await container.schedule.list_matches(status, round_number, skip, limit)
-        tz = container.settings.timezone
-        return cacheable_json(request, MatchList(success=True, data=[match_out(m, tz) for m in matches]))
+        key = ("matches", status, round_number, skip, limit)
+        generation = container.schedule.generation
+        cached = container.public_cache.get(key, generation)
+        if cached is None:
+            matches = await container.schedule.list_matches(status, round_number, skip, limit)
+            tz = container.settings.timezone
+            body = msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
+            cached = body, container.public_cache.put(key, generation, body)
+        return cacheable_body(request, *cached)
 
     @get(
         "/matches/{match_id:int}",
@@ -144,7 +150,7 @@ class ScheduleController(Controller):
         "/standings",
         operation_id="getStandings",
         summary="Standings per round (derived from completed matches)",
-        responses=_ok(StandingsList, "One table per round number"),
+        responses={**_ok(StandingsList, "One table per round number"), **problem_responses()},
     )
     async def standings(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container]
