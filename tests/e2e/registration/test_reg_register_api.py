@@ -133,12 +133,26 @@ async def test_bad_phone_and_email_are_field_errors(client: httpx.AsyncClient) -
 
 
 @pytest.mark.parametrize(
-    ("filename", "content", "content_type", "code"),
+    ("filename", "content", "content_type", "code", "status", "error_code"),
     [
-        ("receipt.pdf", png_bytes(), "application/pdf", "invalid_file_type"),
-        ("receipt.png", b"<html><body>hello</body></html>", "image/png", "invalid_file_type"),
-        ("receipt.pdf", b"", "application/pdf", "empty_file"),
-        ("receipt.pdf", pdf_bytes() + b"\0" * (6 * 1024 * 1024), "application/pdf", "file_too_large"),
+        ("receipt.pdf", png_bytes(), "application/pdf", "invalid_file_type", 422, "INVALID_FILE_TYPE"),
+        (
+            "receipt.png",
+            b"<html><body>hello</body></html>",
+            "image/png",
+            "invalid_file_type",
+            422,
+            "INVALID_FILE_TYPE",
+        ),
+        ("receipt.pdf", b"", "application/pdf", "empty_file", 422, "VALIDATION_FAILED"),
+        (
+            "receipt.pdf",
+            pdf_bytes() + b"\0" * (6 * 1024 * 1024),
+            "application/pdf",
+            "file_too_large",
+            413,
+            "FILE_TOO_LARGE",
+        ),
     ],
     ids=["png-named-pdf", "html-named-png", "empty", "6-mib"],
 )
@@ -149,10 +163,12 @@ async def test_bad_files_are_field_errors(
     content: bytes,
     content_type: str,
     code: str,
+    status: int,
+    error_code: str,
 ) -> None:
     form = RegistrationForm.valid()
     form.files["payment_receipt"] = form.files["payment_receipt"].__class__(filename, content, content_type)
-    body = problem(await post_form(client, form), 422, "VALIDATION_FAILED")
+    body = problem(await post_form(client, form), status, error_code)
     assert code in {e["code"] for e in body["errors"] if e["field"] == "payment_receipt"}
     assert await stored_keys(container.storage) == set()
     assert spool_is_empty(container)

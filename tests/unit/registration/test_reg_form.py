@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icct26.domain.errors import ErrorCode, ValidationFailed
+from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import (
     Contact,
     DocumentKind,
@@ -70,15 +70,18 @@ def form(players: int | list[int] = 11) -> tuple[dict[str, str], dict[str, Uploa
 
 
 def failures(
-    fields: dict[str, str], files: dict[str, UploadInfo], rules: RosterRules | None = None
-) -> ValidationFailed:
-    with pytest.raises(ValidationFailed) as caught:
+    fields: dict[str, str],
+    files: dict[str, UploadInfo],
+    rules: RosterRules | None = None,
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED,
+) -> DomainError:
+    with pytest.raises(DomainError) as caught:
         parse_registration_form(fields, files, rules)
-    assert caught.value.code is ErrorCode.VALIDATION_FAILED
+    assert caught.value.code is code
     return caught.value
 
 
-def pairs(exc: ValidationFailed) -> set[tuple[str, str]]:
+def pairs(exc: DomainError) -> set[tuple[str, str]]:
     return {(e.field, e.code) for e in exc.errors}
 
 
@@ -260,7 +263,7 @@ def test_vice_captain_must_have_a_different_phone() -> None:
 def test_png_bytes_named_pdf_are_rejected() -> None:
     fields, files = form()
     files["payment_receipt"] = file("payment_receipt", PNG, filename="receipt.pdf", content_type="image/png")
-    exc = failures(fields, files)
+    exc = failures(fields, files, code=ErrorCode.INVALID_FILE_TYPE)
     assert pairs(exc) == {("payment_receipt", "invalid_file_type")}
     assert exc.message == "Payment receipt is a PNG image but is named .pdf"
 
@@ -270,7 +273,7 @@ def test_html_bytes_named_png_are_rejected() -> None:
     files["player_3_aadhar_file"] = file(
         "player_3_aadhar_file", HTML, filename="id.png", content_type="image/png"
     )
-    exc = failures(fields, files)
+    exc = failures(fields, files, code=ErrorCode.INVALID_FILE_TYPE)
     assert pairs(exc) == {("player_3_aadhar_file", "invalid_file_type")}
     assert exc.errors[0].message.startswith("Player 4 Aadhaar card must be a PNG, JPEG or PDF file")
 
@@ -285,7 +288,7 @@ def test_oversize_file_is_rejected_using_the_configured_limit() -> None:
     fields, files = form()
     files["group_photo"] = file("group_photo", PNG, size=2 * 1024 * 1024 + 1)
     assert parse_registration_form(fields, files).player_count == 11
-    exc = failures(fields, files, RosterRules(max_file_bytes=2 * 1024 * 1024))
+    exc = failures(fields, files, RosterRules(max_file_bytes=2 * 1024 * 1024), ErrorCode.FILE_TOO_LARGE)
     assert pairs(exc) == {("group_photo", "file_too_large")}
 
 

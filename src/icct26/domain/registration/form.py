@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
-from icct26.domain.errors import FieldError, FieldErrors, ValidationFailed
+from icct26.domain.errors import DomainError, ErrorCode, FieldError, FieldErrors, ValidationFailed
 from icct26.domain.registration.church import church_key, normalise_church_name
 from icct26.domain.registration.documents import MIB, DocumentKind, FileType, UploadInfo, check_upload
 from icct26.domain.registration.values import (
@@ -211,6 +211,23 @@ def _summary(errors: list[FieldError]) -> str:
     return f"{len(errors)} problems in the registration: {shown}{more}"
 
 
+# When every problem is of one file kind, the catalogue has a code of its own for it: a captain whose
+# only mistake is a too-large scan gets FILE_TOO_LARGE (413, the frontend's "files are too large"),
+# one whose only mistake is a wrong file type gets INVALID_FILE_TYPE. All errors are listed either way.
+_SINGLE_KIND_CODES = {
+    frozenset({"file_too_large"}): ErrorCode.FILE_TOO_LARGE,
+    frozenset({"invalid_file_type"}): ErrorCode.INVALID_FILE_TYPE,
+}
+
+
+def form_error(errors: list[FieldError]) -> DomainError:
+    """The one error a rejected form raises, listing every field error."""
+    code = _SINGLE_KIND_CODES.get(frozenset(e.code for e in errors))
+    if code is not None:
+        return DomainError(code, _summary(errors), list(errors))
+    return ValidationFailed(errors, _summary(errors) if errors else None)
+
+
 def parse_registration_form(
     fields: Mapping[str, str], files: Mapping[str, UploadInfo], rules: RosterRules | None = None
 ) -> RegistrationDraft:
@@ -231,7 +248,7 @@ def parse_registration_form(
     players = form.players()
     errors = form.errors.items
     if errors or team_name is None or church_name is None or captain is None or vice is None:
-        raise ValidationFailed(errors, _summary(errors) if errors else None)
+        raise form_error(errors)
     return RegistrationDraft(
         team_name=team_name,
         team_name_key=team_name_key(team_name),
