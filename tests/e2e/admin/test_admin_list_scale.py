@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from icct26.bootstrap import Container
 from tests.e2e.admin.conftest import Staff
 from tests.support.factories import create_teams_bulk
+from tests.support.sql_statements import counted_statements
 
 pytestmark = pytest.mark.asyncio
 
 TEAMS, PLAYERS = 300, 15
-
-
-@contextmanager
-def statements(container: Container) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = container.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_pages_of_300_teams_cost_a_fixed_number_of_statements(
@@ -40,7 +21,7 @@ async def test_pages_of_300_teams_cost_a_fixed_number_of_statements(
     team_ids = await create_teams_bulk(container.database, teams=TEAMS, players_per_team=PLAYERS)
     counts = {}
     for params in ({"page_size": 10}, {"page_size": 300}, {"page": 3, "page_size": 100}, {}):
-        with statements(container) as seen:
+        with counted_statements(container) as seen:
             resp = await client.get("/admin/teams", headers=staff.admin, params=params)
         assert resp.status_code == 200, resp.text
         counts[str(params)] = len(seen)
@@ -61,7 +42,7 @@ async def test_team_detail_costs_a_fixed_number_of_statements(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     team_ids = await create_teams_bulk(container.database, teams=3, players_per_team=PLAYERS)
-    with statements(container) as seen:
+    with counted_statements(container) as seen:
         resp = await client.get(f"/admin/teams/{team_ids[1]}", headers=staff.admin)
     assert resp.status_code == 200
     assert len(resp.json()["data"]["players"]) == PLAYERS

@@ -9,6 +9,7 @@ import pytest
 
 from icct26.bootstrap import Container
 from tests.support.registration_forms import RegistrationForm, execute, json_keys, post_form
+from tests.support.sql_statements import counted_statements
 
 pytestmark = pytest.mark.asyncio
 
@@ -119,27 +120,17 @@ async def test_public_team_list_has_confirmed_teams_only_and_no_personal_data(
 
 
 async def test_public_endpoints_use_one_query_each(client: httpx.AsyncClient, container: Container) -> None:
-    from sqlalchemy import event
 
     for n in range(1, 6):
         assert (
             await post_form(client, RegistrationForm.valid(n, church=f"CSI Church {n}"))
         ).status_code == 201
     await execute(container.database, "UPDATE teams SET status = 'confirmed'")
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(container.database.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        for path in ("/api/teams", "/api/churches/availability"):
-            statements.clear()
+    for path in ("/api/teams", "/api/churches/availability"):
+        with counted_statements(container) as statements:
             assert (await client.get(path)).status_code == 200
-            selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-            assert len(selects) == 1, statements
-    finally:
-        event.remove(container.database.engine.sync_engine, "before_cursor_execute", count)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1, statements
 
 
 async def test_a_rejected_team_frees_its_church_slot(client: httpx.AsyncClient, container: Container) -> None:

@@ -3,39 +3,23 @@ standings derived from results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from icct26.bootstrap import Container
 from icct26.domain.audit import Actor
 from icct26.services.schedule import FixtureInput
 from tests.support.schedule_factories import bearer, fixture_body, insert_team, insert_teams, problem
+from tests.support.sql_statements import counted_statements
 
 pytestmark = pytest.mark.asyncio
 
 MATCHES = "/api/schedule/matches"
 STANDINGS = "/api/schedule/standings"
 ACTOR = Actor(user_id=1, email="admin@example.org")
-
-
-@contextmanager
-def counted_statements(container: Container) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = container.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_list_is_one_statement_for_forty_matches(

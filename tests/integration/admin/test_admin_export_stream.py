@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
 from icct26.bootstrap import Container
 from icct26.services.document_links import DocumentLinks
 from icct26.services.exports import COLUMNS, ExportService
 from tests.support.factories import create_teams_bulk
+from tests.support.sql_statements import counted_statements
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,17 +25,8 @@ async def test_csv_export_streams_in_batches_from_one_statement(container: Conta
         container.settings.timezone,
         batch_size=64,
     )
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = container.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted_statements(container) as seen:
         chunks = [chunk async for chunk in exports.csv_chunks("https://api.example")]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert len(chunks) >= 3  # 1200 rows, 500 per chunk
     assert len([s for s in seen if "FROM teams" in s]) == 1, seen
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
