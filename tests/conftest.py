@@ -165,3 +165,30 @@ def church_names() -> list[str]:
         if names:
             return names
     return [f"CSI Test Church {i}" for i in range(1, 83)]
+
+
+STAFF_ACCOUNTS = {1: ("admin@example.org", "admin"), 2: ("viewer@example.org", "viewer")}
+
+
+@pytest_asyncio.fixture
+async def staff_accounts(database: Database) -> dict[int, tuple[str, str]]:
+    """Accounts 1 (admin) and 2 (viewer), for tests that mint tokens with those ids directly.
+
+    The guards look the token's account up on every request, so a token needs a real account.
+    """
+    async with database.engine.begin() as conn:
+        for user_id, (email, role) in STAFF_ACCOUNTS.items():
+            await conn.execute(
+                text(
+                    "INSERT INTO admin_users (id, email, password_hash, role, is_active,"
+                    " created_at, updated_at) VALUES (:id, :email, 'unusable', :role, true, now(), now())"
+                ),
+                {"id": user_id, "email": email, "role": role},
+            )
+        await conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('admin_users', 'id'),"
+                " (SELECT max(id) FROM admin_users))"
+            )
+        )
+    return STAFF_ACCOUNTS

@@ -17,7 +17,7 @@ from icct26.domain.errors import DomainError, ErrorCode
 from tests.support.gallery_images import CAMERA, jpeg_with_exif, noise_png, png_with_text, webp_image
 from tests.support.schedule_factories import bearer, problem
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
 GALLERY = "/api/gallery"
 

@@ -24,7 +24,7 @@ from tests.support.outbox_rows import enqueue, outbox_rows
 from tests.support.server import free_port
 from tests.support.smtp_sink import SmtpSink
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
 
 def admin(container: Container) -> dict[str, str]:

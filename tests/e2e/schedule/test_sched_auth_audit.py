@@ -12,7 +12,7 @@ from icct26.adapters.db.models import AuditRecord
 from icct26.bootstrap import Container
 from tests.support.schedule_factories import bearer, fixture_body, insert_teams, problem
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
 MATCHES = "/api/schedule/matches"
 

@@ -15,7 +15,7 @@ from icct26.services.schedule import FixtureInput
 from tests.support.schedule_factories import bearer, fixture_body, insert_team, insert_teams, problem
 from tests.support.sql_statements import counted_statements
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
 MATCHES = "/api/schedule/matches"
 STANDINGS = "/api/schedule/standings"

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from icct26.bootstrap import Container
 from tests.support.schedule_factories import SeededTeam, bearer, fixture_body, insert_team, problem
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
 MATCHES = "/api/schedule/matches"
 MATCH_KEYS = {

@@ -87,17 +87,15 @@ def token_service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TokenSer
     return service
 
 
-def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """The caller when a valid token is sent, else None (public routes with an admin view)."""
-    token = bearer_token(connection)
-    if token is None:
+async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller when a valid token of a current account is sent, else None (public routes with an
+    admin view)."""
+    if bearer_token(connection) is None:
         return None
     try:
-        principal = token_service_of(connection).verify(token)
+        return await current_principal(connection)
     except DomainError:
         return None
-    _remember(connection, principal)
-    return principal
 
 
 def _remember(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
@@ -114,16 +112,26 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The token's account as it is now: a deleted or deactivated account is refused at once, and a
+    changed role applies to the next request rather than when the token expires."""
+    token_holder = authenticate(connection)
+    user = await connection.app.state.container.admin.auth.current_user(token_holder.user_id)
+    principal = Principal(user_id=user.id, email=user.email, role=user.role)
+    _remember(connection, principal)
+    return principal
+
+
+async def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Router-level guard: any staff member may read; only admins may change anything."""
-    principal = authenticate(connection)
+    principal = await current_principal(connection)
     if connection.scope.get("method", "GET") not in READ_METHODS and not principal.is_admin:
         raise DomainError(ErrorCode.FORBIDDEN, "Your role may only read; ask an admin to make changes.")
 
 
-def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """For reads that only admins may see (e.g. admin user management)."""
-    principal = authenticate(connection)
+    principal = await current_principal(connection)
     if not principal.is_admin:
         raise DomainError(ErrorCode.FORBIDDEN, "Only admins may do this.")
 

@@ -66,7 +66,7 @@ async def get_team(
 ) -> Response[PublicTeamResponse | StaffTeamResponse]:
     review = container.admin.review
     vary = {"Vary": "Authorization"}
-    if optional_principal(request) is None:
+    if await optional_principal(request) is None:
         team, players = await review.public_team(team_id)
         body = PublicTeamResponse(
             success=True, team=public_team_out(team), players=[public_player_out(p) for p in players]
