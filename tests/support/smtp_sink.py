@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email
 import email.policy
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.support.server import free_port
+from tests.support.tcp_proxy import splice
 
 
 class _Handler:
@@ -110,17 +110,4 @@ class ConnectionGate:
             writer.close()
             return
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(Exception):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            with contextlib.suppress(Exception):
-                dst.close()
-
-        for task in (
-            asyncio.create_task(pipe(reader, up_writer)),
-            asyncio.create_task(pipe(up_reader, writer)),
-        ):
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        splice(reader, writer, up_reader, up_writer, self._tasks)

@@ -7,6 +7,31 @@ import contextlib
 from urllib.parse import parse_qs, urlparse
 
 
+async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(Exception):
+        while data := await src.read(65536):
+            dst.write(data)
+            await dst.drain()
+    with contextlib.suppress(Exception):
+        dst.close()
+
+
+def splice(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    up_reader: asyncio.StreamReader,
+    up_writer: asyncio.StreamWriter,
+    tasks: set[asyncio.Task[None]],
+) -> None:
+    """Copy bytes both ways between a client and its upstream; the tasks are kept in `tasks`."""
+    for task in (
+        asyncio.create_task(_pipe(reader, up_writer)),
+        asyncio.create_task(_pipe(up_reader, writer)),
+    ):
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+
 class TcpProxy:
     def __init__(self, upstream_url: str) -> None:
         parsed = urlparse(upstream_url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -51,17 +76,4 @@ class TcpProxy:
             return
         self._writers.update({writer, up_writer})
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(Exception):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            with contextlib.suppress(Exception):
-                dst.close()
-
-        for task in (
-            asyncio.create_task(pipe(reader, up_writer)),
-            asyncio.create_task(pipe(up_reader, writer)),
-        ):
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
+        splice(reader, writer, up_reader, up_writer, self._pipes)
