@@ -63,10 +63,8 @@ async def test_concurrent_duplicates_create_one_team(container: Container) -> No
     assert await team_count(container) == 1
 
 
-@pytest.mark.parametrize("settings_overrides", [{"IDEMPOTENCY_WAIT_SECONDS": 0}])
-async def test_in_flight_duplicate_without_waiting_is_in_progress(
-    container: Container, settings_overrides: dict[str, Any]
-) -> None:
+def hold_registrations(container: Container) -> tuple[asyncio.Event, asyncio.Event]:
+    """Make registrations wait inside the use case: `started` is set on entry, `release` lets them go."""
     started, release = asyncio.Event(), asyncio.Event()
     service = container.registration.registration
     real = service.register
@@ -77,6 +75,14 @@ async def test_in_flight_duplicate_without_waiting_is_in_progress(
         return await real(*args)
 
     service.register = slow_register  # type: ignore[method-assign]
+    return started, release
+
+
+@pytest.mark.parametrize("settings_overrides", [{"IDEMPOTENCY_WAIT_SECONDS": 0}])
+async def test_in_flight_duplicate_without_waiting_is_in_progress(
+    container: Container, settings_overrides: dict[str, Any]
+) -> None:
+    started, release = hold_registrations(container)
     form = RegistrationForm.valid()
     async with asgi_clients(create_app(container=container), 2) as (one, two):
         first = asyncio.ensure_future(post_form(one, form, key=KEY))
@@ -162,16 +168,7 @@ async def test_server_errors_are_not_kept_and_leave_no_files(
 
 
 async def test_duplicate_waits_for_the_first_and_replays_it(container: Container) -> None:
-    started, release = asyncio.Event(), asyncio.Event()
-    service = container.registration.registration
-    real = service.register
-
-    async def slow_register(*args: Any) -> Any:
-        started.set()
-        await release.wait()
-        return await real(*args)
-
-    service.register = slow_register  # type: ignore[method-assign]
+    started, release = hold_registrations(container)
     form = RegistrationForm.valid()
     async with asgi_clients(create_app(container=container), 2) as (one, two):
         first = asyncio.ensure_future(post_form(one, form, key=KEY))
