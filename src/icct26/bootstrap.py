@@ -135,6 +135,7 @@ async def build_container_with(
     storage = build_document_store(settings, signer, breakers)
     mail_sender = build_mail_sender(settings, breakers)
     rate_limiter = build_rate_limiter(settings)
+    schedule = build_schedule_service(settings, database)
     return Container(
         settings=settings,
         database=database,
@@ -144,8 +145,12 @@ async def build_container_with(
         storage=storage,
         rate_limiter=rate_limiter,
         admin=build_admin_services(settings, database, storage, rate_limiter),
-        schedule=build_schedule_service(settings, database),
-        public_cache=PublicReadCache(settings.public_cache_seconds),
+        schedule=schedule,
+        public_cache=PublicReadCache(
+            settings.public_cache_seconds,
+            lambda: schedule.generation,
+            gzip_min_bytes=settings.gzip_min_bytes,
+        ),
         gallery=build_gallery_service(settings, database, storage),
         registration=build_registration_services(settings, database, storage),
         breakers=breakers,

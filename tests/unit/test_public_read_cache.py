@@ -1,8 +1,20 @@
-"""The public read cache: entries expire, and any committed change in this process drops them."""
+"""The public read cache: entries expire, any committed change in this process drops them, and the
+middleware answers stored reads (200, gzip, 304) without calling the app."""
 
 from __future__ import annotations
 
-from icct26.adapters.http.conditional import PublicReadCache, strong_etag
+import gzip
+from typing import Any
+
+import pytest
+
+from icct26.adapters.http.conditional import (
+    CachedJson,
+    PublicReadCache,
+    PublicReadCacheMiddleware,
+    conditional_answer,
+    strong_etag,
+)
 
 
 class FakeClock:
@@ -13,26 +25,105 @@ class FakeClock:
         return self.now
 
 
+class Generation:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def __call__(self) -> int:
+        return self.value
+
+
 def test_hit_until_expiry() -> None:
     clock = FakeClock()
-    cache = PublicReadCache(2.0, clock)
-    etag = cache.put("k", 0, b"[1]")
-    assert etag == strong_etag(b"[1]")
-    assert cache.get("k", 0) == (b"[1]", etag)
+    cache = PublicReadCache(2.0, clock=clock)
+    entry = cache.put("k", b"[1]", cache.generation())
+    assert entry.etag == strong_etag(b"[1]")
+    assert cache.get("k") == entry
     clock.now += 1.9
-    assert cache.get("k", 0) is not None
+    assert cache.get("k") is not None
     clock.now += 0.2
-    assert cache.get("k", 0) is None
+    assert cache.get("k") is None
 
 
 def test_a_new_generation_misses() -> None:
-    cache = PublicReadCache(60.0, FakeClock())
-    cache.put("k", 3, b"old")
-    assert cache.get("k", 4) is None
-    assert cache.get("other", 3) is None
+    generation = Generation()
+    cache = PublicReadCache(60.0, generation, clock=FakeClock())
+    cache.put("k", b"old", cache.generation())
+    generation.value += 1
+    assert cache.get("k") is None
+    assert cache.get("other") is None
+
+
+def test_a_change_committed_while_loading_is_not_masked() -> None:
+    generation = Generation()
+    cache = PublicReadCache(60.0, generation, clock=FakeClock())
+    seen = cache.generation()  # the handler reads it before its query
+    generation.value += 1  # an organiser's change commits meanwhile
+    cache.put("k", b"loaded before the change", seen)
+    assert cache.get("k") is None
 
 
 def test_zero_ttl_disables_it() -> None:
-    cache = PublicReadCache(0.0, FakeClock())
-    cache.put("k", 0, b"x")
-    assert cache.get("k", 0) is None
+    cache = PublicReadCache(0.0, clock=FakeClock())
+    cache.put("k", b"x", 0)
+    assert cache.get("k") is None
+
+
+def test_large_bodies_are_compressed_once_small_ones_never() -> None:
+    large = CachedJson.of(b"[" + b"1," * 1000 + b"1]", gzip_min_bytes=1024)
+    assert large.gzipped is not None and gzip.decompress(large.gzipped) == large.body
+    assert CachedJson.of(b"[]", gzip_min_bytes=1024).gzipped is None
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "accept_encoding", "status", "encoding"),
+    [
+        (None, None, 200, None),
+        (None, "br, gzip;q=0.8", 200, "gzip"),
+        ('"stale"', "gzip", 200, "gzip"),
+        ("*", None, 304, None),
+    ],
+)
+def test_conditional_answer(
+    if_none_match: str | None, accept_encoding: str | None, status: int, encoding: str | None
+) -> None:
+    entry = CachedJson.of(b'{"data":"' + b"x" * 2000 + b'"}', gzip_min_bytes=1024)
+    got_status, headers, body = conditional_answer(entry, if_none_match, accept_encoding)
+    named = dict(headers)
+    assert got_status == status
+    assert named[b"etag"] == entry.etag.encode()
+    assert named[b"vary"] == b"Accept-Encoding"
+    assert named.get(b"content-encoding") == (encoding.encode() if encoding else None)
+    expected = b"" if status == 304 else entry.gzipped if encoding else entry.body
+    assert body == expected
+
+
+@pytest.mark.asyncio
+async def test_middleware_answers_stored_reads_and_passes_everything_else() -> None:
+    cache = PublicReadCache(60.0)
+    cache.put(("/api/list", b"a=1"), b"[1]", 0)
+    passed: list[tuple[str, str]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        passed.append((scope["method"], scope["path"]))
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    middleware = PublicReadCacheMiddleware(app, lambda: cache)
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/api/list", "query_string": b"a=1"}
+    await middleware({**scope, "headers": []}, receive, send)
+    assert passed == []
+    assert sent[0]["status"] == 200 and sent[1]["body"] == b"[1]"
+    assert (b"content-length", b"3") in sent[0]["headers"]
+
+    for other in ({"query_string": b"a=2"}, {"method": "POST"}, {"path": "/api/other"}):
+        await middleware({**scope, **other, "headers": []}, receive, send)
+    assert passed == [("GET", "/api/list"), ("POST", "/api/list"), ("GET", "/api/other")]
+    await PublicReadCacheMiddleware(app, lambda: None)({**scope, "headers": []}, receive, send)
+    assert len(passed) == 4  # before the app's lifespan has built the cache

@@ -261,3 +261,46 @@ async def test_pending_team_in_a_scheduled_match_keeps_its_place(
         f"{MATCHES}/{created['id']}", json=fixture_body(zion.name, other.name), headers=admin
     )
     problem(swap, 422, "TEAM_NOT_ELIGIBLE")
+
+
+_VOLATILE = {"date", "x-request-id", "server-timing"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Encoding": "identity"},
+        {"Accept-Encoding": "gzip, deflate, br"},
+        {"Accept-Encoding": "gzip", "If-None-Match": "CURRENT"},
+        {"Accept-Encoding": "identity", "If-None-Match": '"stale"'},
+    ],
+)
+async def test_a_cached_poll_answers_exactly_what_the_handler_answers(
+    client: httpx.AsyncClient, container: Container, headers: dict[str, str]
+) -> None:
+    """Polls are answered before routing from the cache; nothing a client sees may differ."""
+    teams = await insert_teams(container.database, *(f"Team {chr(65 + i)} XI" for i in range(4)))
+    for n in range(12):  # large enough to be compressed
+        home, away = teams[n % 4], teams[(n + 1) % 4]
+        await container.schedule.create(FixtureInput("Round 1", 1, 1 + n, home.name, away.name), ACTOR)
+    if headers.get("If-None-Match") == "CURRENT":
+        headers = {**headers, "If-None-Match": (await client.get(MATCHES)).headers["etag"]}
+
+    def seen(resp: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
+        kept = {k: v for k, v in resp.headers.items() if k not in _VOLATILE and not k.startswith("ratelimit")}
+        return resp.status_code, resp.content, kept
+
+    container.public_cache.clear()
+    with counted_statements(container) as statements:
+        from_handler = await client.get(MATCHES, params={"round_number": 1}, headers=headers)
+    assert len(statements) == 1
+    with counted_statements(container) as statements:
+        from_cache = await client.get(MATCHES, params={"round_number": 1}, headers=headers)
+    assert statements == []
+    assert seen(from_cache) == seen(from_handler)
+    status, _, kept = seen(from_handler)
+    assert kept["etag"] and kept["cache-control"] == "public, max-age=10"
+    if status == 200 and "gzip" in headers["Accept-Encoding"]:
+        assert kept["content-encoding"] == "gzip" and kept["vary"] == "Accept-Encoding"
+    else:
+        assert "content-encoding" not in kept

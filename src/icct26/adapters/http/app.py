@@ -17,6 +17,7 @@ from litestar.response import Redirect
 from litestar.types import ASGIApp
 
 from icct26 import __version__
+from icct26.adapters.http.conditional import GZIP_LEVEL, SKIP_COMPRESSION
 from icct26.adapters.http.errors import EXCEPTION_HANDLERS
 from icct26.adapters.http.metrics import prometheus_metrics
 from icct26.adapters.http.middleware.stack import wrap_app
@@ -95,8 +96,9 @@ def build_litestar(
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=settings.gzip_min_bytes,
-            gzip_compress_level=6,
+            gzip_compress_level=GZIP_LEVEL,
             exclude=["^/documents/"],  # stored PDFs and photos are compressed already
+            exclude_opt_key=SKIP_COMPRESSION,  # handlers that send pre-compressed cached bodies
         ),
         state=State({"metrics": metrics or HttpMetrics()}),
         openapi_config=_openapi(settings),

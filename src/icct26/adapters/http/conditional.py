@@ -1,10 +1,15 @@
 """Cacheable JSON for polled public reads: a strong ETag over the exact body bytes, and 304 answers.
 
 The public schedule page re-fetches every 30 s; with `If-None-Match` an unchanged list costs no body.
+The list itself is kept, encoded and pre-compressed, in a `PublicReadCache` for a few seconds, and
+`PublicReadCacheMiddleware` answers polls from it before the request reaches Litestar. Both the
+handler (on a miss) and the middleware (on a hit) build the answer with `conditional_answer`, so the
+two paths send the same bytes and headers.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections.abc import Callable, Hashable
@@ -13,7 +18,16 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+GZIP_LEVEL = 6  # the app's compression level (app.py); a cached body is compressed once, not per poll
+MAX_AGE_SECONDS = 10
+# Route option that keeps Litestar's gzip layer off a handler that negotiates its own encoding.
+SKIP_COMPRESSION = "skip_compression"
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 
 def strong_etag(body: bytes) -> str:
@@ -33,15 +47,15 @@ def _matches(header: str | None, etag: str) -> bool:
     return False
 
 
-def cacheable_json(request: Request[Any, Any, Any], payload: Any, *, max_age: int = 10) -> Response[bytes]:
-    """`payload` as JSON with a strong ETag and public caching, or an empty 304 when it is unchanged."""
-    body = msgspec.json.encode(payload)
-    return cacheable_body(request, body, strong_etag(body), max_age=max_age)
-
-
-def cacheable_body(
-    request: Request[Any, Any, Any], body: bytes, etag: str, *, max_age: int = 10
+def cacheable_json(
+    request: Request[Any, Any, Any], payload: Any, *, max_age: int = MAX_AGE_SECONDS
 ) -> Response[bytes]:
+    """`payload` as JSON with a strong ETag and public caching, or an empty 304 when it is unchanged.
+
+    The body is compressed by the app's gzip layer like any other answer.
+    """
+    body = msgspec.json.encode(payload)
+    etag = strong_etag(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
@@ -49,37 +63,144 @@ def cacheable_body(
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
+class CachedJson:
+    """An encoded JSON answer, its ETag and, when it is worth compressing, its gzip encoding."""
+
     body: bytes
     etag: str
-    generation: int
-    expires_at: float
+    gzipped: bytes | None
+    expires_at: float = 0.0
+    generation: int = 0
+
+    @classmethod
+    def of(
+        cls, body: bytes, *, gzip_min_bytes: int, expires_at: float = 0.0, generation: int = 0
+    ) -> CachedJson:
+        packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= gzip_min_bytes else None
+        return cls(body, strong_etag(body), packed, expires_at, generation)
+
+
+def conditional_answer(
+    entry: CachedJson,
+    if_none_match: str | None,
+    accept_encoding: str | None,
+    *,
+    max_age: int = MAX_AGE_SECONDS,
+) -> tuple[int, RawHeaders, bytes]:
+    """Status, headers and body for a GET of `entry`: a 304 when the client holds the current ETag,
+    else the body, gzipped when the client accepts it and the body is large enough."""
+    headers: RawHeaders = [
+        (b"etag", entry.etag.encode()),
+        (b"cache-control", f"public, max-age={max_age}".encode()),
+    ]
+    if entry.gzipped is not None:
+        headers.append((b"vary", b"Accept-Encoding"))
+    if _matches(if_none_match, entry.etag):
+        return HTTP_304_NOT_MODIFIED, headers, b""
+    body = entry.body
+    if entry.gzipped is not None and accept_encoding and "gzip" in accept_encoding.lower():
+        body = entry.gzipped
+        headers.append((b"content-encoding", b"gzip"))
+    headers.append((b"content-type", b"application/json"))
+    return HTTP_200_OK, headers, body
+
+
+def conditional_response(request: Request[Any, Any, Any], entry: CachedJson) -> Response[bytes]:
+    """`conditional_answer` as a Litestar response (for the handler that fills the cache)."""
+    status, headers, body = conditional_answer(
+        entry, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
+    )
+    return Response(
+        content=body,
+        status_code=status,
+        headers={name.decode(): value.decode() for name, value in headers if name != b"content-type"},
+        media_type="application/json",
+    )
+
+
+def request_cache_key(scope: Scope) -> tuple[str, bytes]:
+    """What a cached public read is stored under: its exact path and raw query string."""
+    return scope["path"], scope.get("query_string", b"")
 
 
 class PublicReadCache:
     """Encoded answers of polled public reads, kept for a few seconds in this process.
 
     Every browser on the public schedule polls the same list; serving it (and its 304s) from memory
-    saves a query and the encoding per poll. An entry is dropped as soon as this process commits a
-    change (the `generation` moved), so an organiser sees their own edit at once; other instances
-    pick it up within `ttl_seconds`, well inside the `max-age=10` clients already accept.
+    saves a query, the encoding and the compression per poll. An entry is dropped as soon as this
+    process commits a change (`generation()` moved), so an organiser sees their own edit at once;
+    other instances pick it up within `ttl_seconds`, well inside the `max-age=10` clients already
+    accept. Only public, unauthenticated reads may be stored: the middleware answers any GET of a
+    stored path and query string without asking the handler.
     """
 
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        generation: Callable[[], int] = lambda: 0,
+        *,
+        gzip_min_bytes: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl = ttl_seconds
+        self._generation = generation
+        self._gzip_min_bytes = gzip_min_bytes
         self._clock = clock
-        self._entries: dict[Hashable, _Entry] = {}
+        self._entries: dict[Hashable, CachedJson] = {}
 
-    def get(self, key: Hashable, generation: int) -> tuple[bytes, str] | None:
+    def get(self, key: Hashable) -> CachedJson | None:
         entry = self._entries.get(key)
-        if entry is None or entry.generation != generation or entry.expires_at <= self._clock():
+        if entry is None or entry.generation != self._generation() or entry.expires_at <= self._clock():
             return None
-        return entry.body, entry.etag
+        return entry
 
-    def put(self, key: Hashable, generation: int, body: bytes) -> str:
-        etag = strong_etag(body)
+    def generation(self) -> int:
+        """Read before loading what `put` will store, so a change committed meanwhile is not masked."""
+        return self._generation()
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def put(self, key: Hashable, body: bytes, generation: int) -> CachedJson:
+        entry = CachedJson.of(
+            body,
+            gzip_min_bytes=self._gzip_min_bytes,
+            expires_at=self._clock() + self.ttl,
+            generation=generation,
+        )
         if self.ttl > 0:
             if len(self._entries) > 256:  # query variations are few; never grow without bound
                 self._entries.clear()
-            self._entries[key] = _Entry(body, etag, generation, self._clock() + self.ttl)
-        return etag
+            self._entries[key] = entry
+        return entry
+
+
+class PublicReadCacheMiddleware:
+    """Answers GETs whose path and query string are in the public read cache, before routing.
+
+    The innermost layer: CORS, security headers, metrics, rate limiting and the access log still
+    apply to every cached answer; only Litestar's routing, the handler and the compression are skipped.
+    """
+
+    def __init__(self, app: ASGIApp, cache: Callable[[], PublicReadCache | None]) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
+            cache = self.cache()
+            entry = cache.get(request_cache_key(scope)) if cache is not None else None
+            if entry is not None:
+                if_none_match = accept_encoding = None
+                for name, value in scope["headers"]:
+                    if name == b"if-none-match":
+                        if_none_match = value.decode("latin-1")
+                    elif name == b"accept-encoding":
+                        accept_encoding = value.decode("latin-1")
+                status, headers, body = conditional_answer(entry, if_none_match, accept_encoding)
+                if status == HTTP_200_OK:
+                    headers.append((b"content-length", str(len(body)).encode()))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+                return
+        await self.app(scope, receive, send)

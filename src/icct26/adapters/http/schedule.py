@@ -18,7 +18,12 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
-from icct26.adapters.http.conditional import cacheable_body, cacheable_json
+from icct26.adapters.http.conditional import (
+    SKIP_COMPRESSION,
+    cacheable_json,
+    conditional_response,
+    request_cache_key,
+)
 from icct26.adapters.http.idempotency import (
     IDEMPOTENCY_KEY_HEADER,
     idempotency_key,
@@ -102,6 +107,7 @@ class ScheduleController(Controller):
     @get(
         "/matches",
         operation_id="listMatches",
+        opt={SKIP_COMPRESSION: True},  # pre-compressed once per cached list
         summary="List matches in schedule order",
         description="Strong `ETag` and `Cache-Control: public, max-age=10`; send `If-None-Match` to get a "
         "304 when nothing changed. `status=done` is accepted as `completed`; `skip`/`limit` page the list.",
@@ -122,15 +128,15 @@ class ScheduleController(Controller):
         skip: Annotated[int, Parameter(ge=0, le=MAX_SKIP)] = 0,
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_LIST_LIMIT)] = None,
     ) -> Response[bytes]:
-        key = ("matches", status, round_number, skip, limit)
-        generation = container.schedule.generation
-        cached = container.public_cache.get(key, generation)
-        if cached is None:
+        cache, key = container.public_cache, request_cache_key(request.scope)
+        entry = cache.get(key)  # usually answered by PublicReadCacheMiddleware before reaching here
+        if entry is None:
+            generation = cache.generation()
             matches = await container.schedule.list_matches(status, round_number, skip, limit)
             tz = container.settings.timezone
             body = msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
-            cached = body, container.public_cache.put(key, generation, body)
-        return cacheable_body(request, *cached)
+            entry = cache.put(key, body, generation)
+        return conditional_response(request, entry)
 
     @get(
         "/matches/{match_id:int}",

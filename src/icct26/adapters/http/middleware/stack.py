@@ -8,7 +8,8 @@
 6. body limit       413 before or while the body streams in
 7. rate limit       429 before any work is done
 8. timeout          cancels a handler that runs too long (its transaction rolls back)
-9. Litestar         routing, exception handlers, gzip, the routes
+9. public cache     answers polls of cached public reads (the schedule list) without routing
+10. Litestar        routing, exception handlers, gzip, the routes
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.types import ASGIApp
 
+from icct26.adapters.http.conditional import PublicReadCache, PublicReadCacheMiddleware
 from icct26.adapters.http.middleware.body_limit import BodyLimitMiddleware
 from icct26.adapters.http.middleware.client_ip import ClientIpMiddleware, TrustedProxies
 from icct26.adapters.http.middleware.cors import CorsMiddleware, cors_config
@@ -31,7 +33,13 @@ from icct26.config import Settings
 
 def wrap_app(app: Litestar, settings: Settings, metrics: HttpMetrics) -> ASGIApp:
     limits = RouteLimits.from_settings(settings)
-    stack: ASGIApp = TimeoutMiddleware(app, limits)
+
+    def public_cache() -> PublicReadCache | None:
+        container = app.state.get("container")  # set by the app's lifespan
+        return container.public_cache if container is not None else None
+
+    stack: ASGIApp = PublicReadCacheMiddleware(app, public_cache)
+    stack = TimeoutMiddleware(stack, limits)
     stack = RateLimitMiddleware(stack, settings, app)
     stack = BodyLimitMiddleware(stack, limits)
     stack = MetricsMiddleware(stack, metrics, app)
