@@ -112,7 +112,8 @@ async def test_local_disk_refusing_a_write_midway(
     squatters: list[Path] = []
 
     async def disk_refuses(key: str) -> None:
-        squatter = settings.data_path / "documents" / f"{key}.part"
+        # A directory where the document should go: the link (or the copy's final rename) fails.
+        squatter = settings.data_path / "documents" / key
         squatter.mkdir(parents=True)
         squatters.append(squatter)
 

@@ -26,7 +26,10 @@ class DocumentStore(Protocol):
     name: str
 
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
-        """Store the file at `source` under `key` (streamed, never loaded whole into memory)."""
+        """Store the file at `source` under `key` (streamed, never loaded whole into memory).
+
+        A store may take the file by hard link: the caller may delete `source` afterwards but must
+        not change its content."""
         ...
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
