@@ -58,6 +58,21 @@ class SavedResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedResponse:
+    """An answer its use case already committed under the request's claim, in the transaction of its
+    change (`IdempotentAnswers.record`): nothing is left to store after it."""
+
+    response: SavedResponse
+
+
+Outcome = SavedResponse | RecordedResponse
+
+
+def response_of(outcome: Outcome) -> SavedResponse:
+    return outcome.response if isinstance(outcome, RecordedResponse) else outcome
+
+
+@dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
     """A request's hold on its key; `claimed_at` tells it apart from a later takeover of the key."""
 

@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 from loguru import logger
 
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import IdempotencyClaim, IdempotencyStore, SavedResponse
+from icct26.domain.idempotency import (
+    IdempotencyClaim,
+    IdempotencyStore,
+    Outcome,
+    RecordedResponse,
+    SavedResponse,
+)
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +44,8 @@ class IdempotencyService:
 
     `execute_claimed` hands the claim to `produce`, so a use case can record its answer in the same
     transaction as its change (`IdempotentAnswers`): then even a process that dies between its commit
-    and its reply leaves the answer for the retry.
+    and its reply leaves the answer for the retry. Such a `produce` returns a `RecordedResponse`,
+    and no second write follows.
     """
 
     def __init__(
@@ -68,7 +75,7 @@ class IdempotencyService:
         scope: str,
         key: str,
         fingerprint: str,
-        produce: Callable[[IdempotencyClaim], Awaitable[SavedResponse]],
+        produce: Callable[[IdempotencyClaim], Awaitable[Outcome]],
     ) -> IdempotentResult:
         """`execute`, with `produce` given the claim it runs under."""
         loop = asyncio.get_running_loop()
@@ -102,24 +109,25 @@ class IdempotencyService:
             await asyncio.sleep(min(self._poll_seconds, remaining))
 
     async def _run(
-        self, claim: IdempotencyClaim, produce: Callable[[IdempotencyClaim], Awaitable[SavedResponse]]
+        self, claim: IdempotencyClaim, produce: Callable[[IdempotencyClaim], Awaitable[Outcome]]
     ) -> SavedResponse:
         scope, key, claimed_at = claim.scope, claim.key, claim.claimed_at
         try:
-            response = await produce(claim)
+            outcome = await produce(claim)
         except BaseException:
             # Shielded: a cancelled request (timeout, disconnect) must still let go of its key.
             await asyncio.shield(self._release(scope, key, claimed_at))
             raise
+        if isinstance(outcome, RecordedResponse):
+            return outcome.response  # committed with the change
+        response = outcome
         if response.status >= 500:
             await self._release(scope, key, claimed_at)
             return response
         try:
-            # A no-op when `produce` already recorded the answer in its own transaction.
             await self._store.complete(scope, key, response, claimed_at=claimed_at)
         except Exception:
-            # The work is done; unless `produce` recorded its answer, a repeat waits out the lease
-            # and then meets the duplicate checks.
+            # The work is done, but a repeat now waits out the lease and then runs afresh.
             logger.exception("could not store the idempotent response for scope {}", scope)
         return response
 

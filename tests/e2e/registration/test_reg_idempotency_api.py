@@ -19,6 +19,7 @@ from tests.support.registration_forms import (
     post_form,
     stored_keys,
 )
+from tests.support.sql_statements import counted_statements
 
 pytestmark = pytest.mark.asyncio
 KEY = "0b7f3a52-61c4-4e0e-9f0e-5a3d2d8f1c77"
@@ -43,6 +44,24 @@ async def test_same_key_twice_replays_the_first_answer(
     assert await team_count(container) == 1
     outbox = await fetch(container.database, "SELECT count(*) AS n FROM email_outbox")
     assert outbox[0].n == 1
+
+
+async def test_the_answer_is_written_once_with_the_team(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The claim, then the 201 in the team's own transaction: no third write of the same answer."""
+    with counted_statements(container) as statements:
+        created = await post_form(client, RegistrationForm.valid(), key=KEY)
+    assert created.status_code == 201
+    writes = [s.split()[0].upper() for s in statements if "idempotency_keys" in s]
+    assert writes == ["INSERT", "UPDATE"], statements
+    team_insert = next(
+        i for i, s in enumerate(statements) if s.lstrip().upper().startswith("INSERT INTO TEAMS")
+    )
+    answer_update = max(i for i, s in enumerate(statements) if "idempotency_keys" in s)
+    assert answer_update > team_insert  # recorded in the team's transaction, not after it
+    stored = await fetch(container.database, "SELECT state, response_status FROM idempotency_keys")
+    assert [(row.state, row.response_status) for row in stored] == [("completed", 201)]
 
 
 async def test_concurrent_duplicates_create_one_team(container: Container) -> None:

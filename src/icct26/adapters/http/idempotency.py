@@ -15,7 +15,8 @@ any other answer (a retry gets the same refusal); a 5xx or any other exception i
 retry runs afresh. Scope should name the operation and its target (and the user for admin calls).
 
 `respond_idempotently_claimed` gives `produce` the claim (None without a key), for use cases that
-record their answer in the transaction of their change (see `IdempotentAnswers`).
+record their answer in the transaction of their change (see `IdempotentAnswers`); such a `produce`
+returns `RecordedResponse(answer)` so that nothing writes the answer a second time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from litestar import Request, Response
 from icct26.adapters.http.errors import request_id_of
 from icct26.adapters.http.problems import PROBLEM_MEDIA_TYPE, problem_for_domain_error
 from icct26.domain.errors import DomainError
-from icct26.domain.idempotency import IdempotencyClaim, SavedResponse, check_idempotency_key
+from icct26.domain.idempotency import (
+    IdempotencyClaim,
+    Outcome,
+    SavedResponse,
+    check_idempotency_key,
+    response_of,
+)
 from icct26.services.idempotency import IdempotencyService
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -84,13 +91,15 @@ async def respond_idempotently_claimed(
     key: str | None,
     scope: str,
     fingerprint: str,
-    produce: Callable[[IdempotencyClaim | None], Awaitable[SavedResponse]],
+    produce: Callable[[IdempotencyClaim | None], Awaitable[Outcome]],
 ) -> Response[bytes]:
-    """`respond_idempotently`, with `produce` given the claim it runs under (None without a key)."""
-    if key is None:
-        return to_response(await produce(None))
+    """`respond_idempotently`, with `produce` given the claim it runs under (None without a key).
 
-    async def answer(claim: IdempotencyClaim) -> SavedResponse:
+    `produce` returns a `RecordedResponse` when it committed its answer under the claim itself."""
+    if key is None:
+        return to_response(response_of(await produce(None)))
+
+    async def answer(claim: IdempotencyClaim) -> Outcome:
         try:
             return await produce(claim)
         except DomainError as exc:

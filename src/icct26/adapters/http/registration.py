@@ -28,7 +28,13 @@ from icct26.adapters.http.registration_form_docs import registration_form_operat
 from icct26.bootstrap import Container
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import IdempotencyClaim, SavedResponse, request_fingerprint
+from icct26.domain.idempotency import (
+    IdempotencyClaim,
+    Outcome,
+    RecordedResponse,
+    SavedResponse,
+    request_fingerprint,
+)
 from icct26.domain.registration import TeamStatus
 from icct26.services.registration import AnswerToRecord, RegistrationReceipt
 
@@ -146,11 +152,12 @@ async def register_team(
             body = _created(receipt, settings.timezone)
             return json_answer(HTTP_201_CREATED, body, {"location": f"/api/teams/{receipt.team_id}"})
 
-        async def produce(claim: IdempotencyClaim | None) -> SavedResponse:
+        async def produce(claim: IdempotencyClaim | None) -> Outcome:
             # The 201 is recorded in the team's own transaction, so a crash right after the commit
             # still leaves it for the client's retry.
             answer = AnswerToRecord(claim, created) if claim is not None else None
-            return created(await services.registration.register(form.fields, form.files, answer))
+            saved = created(await services.registration.register(form.fields, form.files, answer))
+            return saved if answer is None else RecordedResponse(saved)
 
         return await respond_idempotently_claimed(
             request,
