@@ -188,12 +188,13 @@ class RegistrationService:
         )
         # A cheap read-only look first, so a request that is bound to fail copies no files.
         async with self._uow() as uow:
-            await self._check_capacity(uow, draft, await uow.churches.find(draft.church_key))
+            known = await uow.churches.find(draft.church_key)
+            await self._check_capacity(uow, draft, known)
         stored = await self._store_documents(draft, files)
         committing = False
         try:
             async with self._uow() as uow:
-                church = await self._lock_church(uow, draft)
+                church = await self._lock_church(uow, draft, known=known is not None)
                 await self._check_capacity(uow, draft, church)
                 seq = await uow.teams.next_team_seq(self._policy.team_id_prefix)
                 team_id = format_team_id(self._policy.team_id_prefix, seq)
@@ -221,7 +222,12 @@ class RegistrationService:
             raise
         return receipt
 
-    async def _lock_church(self, uow: RegistrationUnitOfWork, draft: RegistrationDraft) -> ChurchSlot:
+    async def _lock_church(
+        self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, *, known: bool
+    ) -> ChurchSlot:
+        if not known and not self._policy.closed_registry:
+            # A new church (as the pre-check saw it): create it first, then lock it, in two statements.
+            await uow.churches.add_if_missing(draft.church_key, draft.church_name)
         church = await uow.churches.lock(draft.church_key)
         if church is None:
             if self._policy.closed_registry:
@@ -235,15 +241,16 @@ class RegistrationService:
     async def _check_capacity(
         self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, church: ChurchSlot | None
     ) -> None:
-        if church is None:
-            if self._policy.closed_registry:
-                raise unknown_church(draft.church_name)
-        else:
-            active = await uow.teams.count_active(church.pk)
-            self._policy.church_limit.check(church.name, active, church.max_teams)
-            if await uow.teams.active_name_taken(church.pk, draft.team_name_key):
+        if church is None and self._policy.closed_registry:
+            raise unknown_church(draft.church_name)
+        standing = await uow.teams.standing(
+            church.pk if church else None, draft.team_name_key, draft.captain.email
+        )
+        if church is not None:
+            self._policy.church_limit.check(church.name, standing.active_teams, church.max_teams)
+            if standing.name_taken:
                 raise duplicate_team(draft.team_name, church.name)
-        if await uow.teams.active_captain_email_taken(draft.captain.email):
+        if standing.captain_email_taken:
             raise duplicate_captain_email()
 
     async def _store_documents(

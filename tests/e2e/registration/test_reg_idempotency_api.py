@@ -202,3 +202,23 @@ async def test_duplicate_waits_for_the_first_and_replays_it(container: Container
     assert answers[1].content == answers[0].content
     assert answers[1].headers["idempotent-replayed"] == "true"
     assert await team_count(container) == 1
+
+
+async def test_a_registration_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """Whatever the roster: the claim, a read-only pre-check (church, then the limit and duplicate
+    checks in one statement), then one transaction of fixed size."""
+    first = await post_form(client, RegistrationForm.valid(1), key=f"{KEY}-1")  # creates the counter
+    assert first.status_code == 201
+    counts = []
+    for n, players in ((2, 11), (3, 15)):
+        with counted_statements(container) as statements:
+            created = await post_form(
+                client, RegistrationForm.valid(n, players=players, church=f"Church {n}"), key=f"{KEY}-{n}"
+            )
+        assert created.status_code == 201
+        counts.append(len(statements))
+    # claim 1; pre-check 2; then church insert + lock 2, checks 1, counter 1, team 1, players 1,
+    # documents 1, answer 1, outbox 1
+    assert counts == [12, 12], counts

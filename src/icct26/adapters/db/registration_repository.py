@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, select, union, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,7 @@ from icct26.adapters.db.outbox import enqueue_email
 from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.domain.registration import TeamStatus
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
-from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam
+from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam, TeamStanding
 
 UNIQUE_ACTIVE_NAME = "uq_teams_active_name_per_church"
 UNIQUE_ACTIVE_CAPTAIN_EMAIL = "uq_teams_active_captain_email"
@@ -42,26 +42,47 @@ def constraint_of(exc: IntegrityError) -> str:
     return str(name or "")
 
 
-def _active(church_pk: int | None = None) -> Any:
-    condition = TeamRecord.status.in_(ACTIVE_STATUS_VALUES)
-    return condition if church_pk is None else condition & (TeamRecord.church_id == church_pk)
+def _active() -> Any:
+    return TeamRecord.status.in_(ACTIVE_STATUS_VALUES)
+
+
+def _exists(*conditions: Any) -> Any:
+    return select(TeamRecord.id).where(*conditions).exists()
+
+
+# Built once: the three checks of a registration in one round trip (each backed by an index).
+_STANDING = select(
+    select(func.count())
+    .select_from(TeamRecord)
+    .where(_active(), TeamRecord.church_id == bindparam("church_pk"))
+    .scalar_subquery()
+    .label("active_teams"),
+    _exists(
+        _active(),
+        TeamRecord.church_id == bindparam("church_pk"),
+        TeamRecord.name_key == bindparam("name_key"),
+    ).label("name_taken"),
+    _exists(_active(), TeamRecord.captain_email == bindparam("captain_email")).label("captain_email_taken"),
+)
+# On the tables, not the mapped classes: one multi-row INSERT even when some values are NULL (the
+# ORM's bulk insert would split the rows by which columns are NULL).
+_TEAMS, _PLAYERS = cast(Table, TeamRecord.__table__), cast(Table, PlayerRecord.__table__)
+_INSERT_TEAM = insert(_TEAMS).returning(_TEAMS.c.id)
+_INSERT_PLAYERS = insert(_PLAYERS).returning(_PLAYERS.c.id, _PLAYERS.c.position)
+_INSERT_DOCUMENTS = insert(cast(Table, DocumentRecord.__table__))
 
 
 class SqlTeamRegistrations:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def count_active(self, church_pk: int) -> int:
-        stmt = select(func.count()).select_from(TeamRecord).where(_active(church_pk))
-        return int((await self._session.execute(stmt)).scalar_one())
-
-    async def active_name_taken(self, church_pk: int, name_key: str) -> bool:
-        stmt = select(exists().where(_active(church_pk), TeamRecord.name_key == name_key))
-        return bool((await self._session.execute(stmt)).scalar_one())
-
-    async def active_captain_email_taken(self, email: str) -> bool:
-        stmt = select(exists().where(_active(), TeamRecord.captain_email == email))
-        return bool((await self._session.execute(stmt)).scalar_one())
+    async def standing(self, church_pk: int | None, name_key: str, captain_email: str) -> TeamStanding:
+        row = (
+            await self._session.execute(
+                _STANDING, {"church_pk": church_pk, "name_key": name_key, "captain_email": captain_email}
+            )
+        ).one()
+        return TeamStanding(int(row.active_teams), bool(row.name_taken), bool(row.captain_email_taken))
 
     async def next_team_seq(self, prefix: str) -> int:
         now = datetime.now(UTC)
@@ -88,27 +109,28 @@ class SqlTeamRegistrations:
         return int((await self._session.execute(bump)).scalar_one())
 
     async def add(self, team: NewTeam) -> int:
+        # Core INSERTs (three statements, whatever the roster size): nothing here needs the ORM's
+        # unit of work, and building 37 tracked objects per registration cost more than the SQL.
         draft = team.draft
-        record = TeamRecord(
-            team_id=team.team_id,
-            seq=team.seq,
-            name=draft.team_name,
-            name_key=draft.team_name_key,
-            church_id=team.church_pk,
-            captain_name=draft.captain.name,
-            captain_phone=draft.captain.phone,
-            captain_email=draft.captain.email,
-            captain_whatsapp=draft.captain.whatsapp,
-            vice_name=draft.vice.name,
-            vice_phone=draft.vice.phone,
-            vice_email=draft.vice.email,
-            vice_whatsapp=draft.vice.whatsapp,
-            status=TeamStatus.PENDING.value,
-            submitted_at=team.submitted_at,
-        )
-        self._session.add(record)
+        values = {
+            "team_id": team.team_id,
+            "seq": team.seq,
+            "name": draft.team_name,
+            "name_key": draft.team_name_key,
+            "church_id": team.church_pk,
+            "captain_name": draft.captain.name,
+            "captain_phone": draft.captain.phone,
+            "captain_email": draft.captain.email,
+            "captain_whatsapp": draft.captain.whatsapp,
+            "vice_name": draft.vice.name,
+            "vice_phone": draft.vice.phone,
+            "vice_email": draft.vice.email,
+            "vice_whatsapp": draft.vice.whatsapp,
+            "status": TeamStatus.PENDING.value,
+            "submitted_at": team.submitted_at,
+        }
         try:
-            await self._session.flush()
+            team_pk = int((await self._session.execute(_INSERT_TEAM, values)).scalar_one())
         except IntegrityError as exc:
             # The partial unique indexes are the last word when two transactions raced past the checks.
             constraint = constraint_of(exc)
@@ -118,34 +140,34 @@ class SqlTeamRegistrations:
                 raise duplicate_captain_email() from None
             raise
         players = [
-            PlayerRecord(
-                player_id=player_id,
-                team_pk=record.id,
-                position=player.position,
-                name=player.name,
-                role=player.role.value if player.role else None,
-            )
+            {
+                "player_id": player_id,
+                "team_pk": team_pk,
+                "position": player.position,
+                "name": player.name,
+                "role": player.role.value if player.role else None,
+            }
             for player, player_id in zip(draft.players, team.player_ids, strict=True)
         ]
-        self._session.add_all(players)
-        await self._session.flush()
-        player_pks = {player.position: player.id for player in players}
-        self._session.add_all(
-            DocumentRecord(
-                team_pk=record.id,
-                player_pk=player_pks[doc.player_position] if doc.player_position is not None else None,
-                kind=doc.kind.value,
-                storage_key=doc.storage_key,
-                content_type=doc.content_type,
-                extension=doc.extension,
-                size_bytes=doc.size,
-                sha256=doc.sha256,
-                original_name=doc.original_name,
-            )
+        inserted = await self._session.execute(_INSERT_PLAYERS, players)
+        player_pks = {int(row.position): int(row.id) for row in inserted}
+        documents = [
+            {
+                "team_pk": team_pk,
+                "player_pk": player_pks[doc.player_position] if doc.player_position is not None else None,
+                "kind": doc.kind.value,
+                "storage_key": doc.storage_key,
+                "content_type": doc.content_type,
+                "extension": doc.extension,
+                "size_bytes": doc.size,
+                "sha256": doc.sha256,
+                "original_name": doc.original_name,
+            }
             for doc in team.documents
-        )
-        await self._session.flush()
-        return int(record.id)
+        ]
+        if documents:
+            await self._session.execute(_INSERT_DOCUMENTS, documents)
+        return team_pk
 
     async def confirmed(self) -> list[PublicTeam]:
         player_count = (

@@ -91,12 +91,19 @@ class ChurchRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TeamStanding:
+    """What decides whether a new team may join: read at once, under the church's lock."""
+
+    active_teams: int  # the church's pending + confirmed teams (0 for a church not created yet)
+    name_taken: bool  # an active team of the church has the same name key
+    captain_email_taken: bool  # an active team anywhere has the same captain email
+
+
 class TeamRegistrations(Protocol):
-    async def count_active(self, church_pk: int) -> int: ...
-
-    async def active_name_taken(self, church_pk: int, name_key: str) -> bool: ...
-
-    async def active_captain_email_taken(self, email: str) -> bool: ...
+    async def standing(self, church_pk: int | None, name_key: str, captain_email: str) -> TeamStanding:
+        """The church's active teams and the name and captain-email conflicts, in one read."""
+        ...
 
     async def next_team_seq(self, prefix: str) -> int:
         """Bump the counter row of `prefix` (locked until commit; a rollback gives the number back)."""
