@@ -42,3 +42,19 @@ def test_tampered_or_foreign_tokens_fail() -> None:
         signer.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), 300)
     with pytest.raises(NotFound, match="not valid"):
         LinkSigner("other" * 10).verify(token, 300)
+
+
+def test_links_keep_the_itsdangerous_format_both_ways() -> None:
+    """Links minted before the cheaper signer (zlib-compressed payloads) still open, and new links
+    are ordinary itsdangerous tokens."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    stock = URLSafeTimedSerializer("k" * 40, salt="icct26.document-link")
+    long_key = "teams/" + "a" * 64 + "/receipt.pdf"  # repetitive: the stock serializer compresses it
+    old_token = stock.dumps([long_key, 300])
+    assert old_token.startswith(".")  # a compressed payload
+    signer = LinkSigner("k" * 40)
+    assert signer.verify(old_token, 300) == long_key
+    new_token = signer.sign(long_key, 300)
+    assert not new_token.startswith(".")
+    assert stock.loads(new_token, max_age=300) == [long_key, 300]

@@ -6,16 +6,42 @@ public gallery images a long one. Tampering with the key or the lifetime breaks 
 
 from __future__ import annotations
 
+from typing import Any
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
+from itsdangerous.signer import Signer
 
 from icct26.domain.errors import ErrorCode, NotFound
 
 PUBLIC_LINK_TTL_SECONDS = 7 * 24 * 3600
+SALT = "icct26.document-link"
+
+
+class _LinkSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed tokens, minted without the zlib attempt and with one signer.
+
+    An admin page signs ~900 links; per link the stock `dumps` tried zlib on a ~100-byte payload
+    (it never gets shorter; zlib's setup alone was half the cost) and built a new signer. Tokens are
+    the same format, and `loads` reads compressed and plain payloads alike, so links minted before
+    this change still verify.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        super().__init__(secret_key, salt=SALT)
+        self._signer = super().make_signer(SALT)
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        return self._signer if salt is None or salt == SALT else super().make_signer(salt)
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
 
 
 class LinkSigner:
     def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="icct26.document-link")
+        self._serializer = _LinkSerializer(secret_key)
 
     def sign(self, key: str, ttl_seconds: int | None = None) -> str:
         """A token for `key`; without `ttl_seconds` the verifier's default lifetime applies."""
