@@ -8,8 +8,9 @@ works inside a unit of work, so a request's change and its answer commit togethe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Update, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,42 @@ def _completion(scope: str, key: str, response: SavedResponse, claimed_at: datet
     )
 
 
+def _claim_statement() -> Any:
+    now = bindparam("now", type_=_T.created_at.type)
+    insert = pg_insert(_T).values(
+        scope=bindparam("scope"),
+        key=bindparam("key"),
+        fingerprint=bindparam("fingerprint"),
+        state=IN_PROGRESS,
+        expires_at=bindparam("expires_at"),
+        created_at=now,
+        updated_at=now,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[_T.scope, _T.key],
+        set_={
+            "fingerprint": insert.excluded.fingerprint,
+            "state": IN_PROGRESS,
+            "response_status": None,
+            "response_headers": None,
+            "response_body": None,
+            "expires_at": insert.excluded.expires_at,
+            "created_at": insert.excluded.created_at,
+            "updated_at": insert.excluded.updated_at,
+        },
+        # Only an expired entry or an abandoned claim may be taken over; a live one stays.
+        where=or_(
+            _T.expires_at <= now,
+            and_(
+                _T.state == IN_PROGRESS, _T.created_at < bindparam("stale_before", type_=_T.created_at.type)
+            ),
+        ),
+    ).returning(_T.id)
+
+
+_CLAIM = _claim_statement()  # built once: every request with a key runs it
+
+
 class SqlIdempotentAnswers:
     """Records an answer in the caller's transaction (see `IdempotentAnswers`)."""
 
@@ -73,32 +110,16 @@ class SqlIdempotencyStore:
         expires_at: datetime,
         stale_before: datetime,
     ) -> bool:
-        insert = pg_insert(_T).values(
-            scope=scope,
-            key=key,
-            fingerprint=fingerprint,
-            state=IN_PROGRESS,
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
-        )
-        stmt = insert.on_conflict_do_update(
-            index_elements=[_T.scope, _T.key],
-            set_={
-                "fingerprint": insert.excluded.fingerprint,
-                "state": IN_PROGRESS,
-                "response_status": None,
-                "response_headers": None,
-                "response_body": None,
-                "expires_at": insert.excluded.expires_at,
-                "created_at": insert.excluded.created_at,
-                "updated_at": insert.excluded.updated_at,
-            },
-            # Only an expired entry or an abandoned claim may be taken over; a live one stays.
-            where=or_(_T.expires_at <= now, and_(_T.state == IN_PROGRESS, _T.created_at < stale_before)),
-        ).returning(_T.id)
+        params = {
+            "scope": scope,
+            "key": key,
+            "fingerprint": fingerprint,
+            "expires_at": expires_at,
+            "now": now,
+            "stale_before": stale_before,
+        }
         async with self._database.engine.begin() as conn:
-            return (await conn.execute(stmt)).first() is not None
+            return (await conn.execute(_CLAIM, params)).first() is not None
 
     async def find(self, scope: str, key: str, *, now: datetime) -> IdempotencyEntry | None:
         stmt = select(
