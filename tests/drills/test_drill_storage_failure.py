@@ -50,6 +50,7 @@ class TripwireStore:
     def __init__(self, inner: DocumentStore, nth: int, fault: Callable[[str], Awaitable[None]]) -> None:
         self.inner = inner
         self.name = inner.name
+        self.cheap_writes = inner.cheap_writes
         self.nth = nth
         self.fault = fault
         self.puts = 0

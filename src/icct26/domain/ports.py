@@ -24,6 +24,9 @@ class DocumentStore(Protocol):
     """
 
     name: str
+    # True when storing an upload costs less than a database round trip (the local store links the
+    # spooled file into place): a registration then skips its read-only pre-check.
+    cheap_writes: bool
 
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         """Store the file at `source` under `key` (streamed, never loaded whole into memory).

@@ -1,6 +1,6 @@
 """The public registration use case: a spooled form in, a pending team with its documents out.
 
-Order matters: the form is validated first (every field error at once), files are copied to the
+Order matters: the form is validated first (every field error at once), files are stored in the
 document store outside any transaction (slow I/O must not hold locks), then one short transaction
 locks the church, checks the limit and duplicates, takes the next team number and inserts
 everything. If anything fails after the copies, the stored files are deleted again. Under an
@@ -186,15 +186,19 @@ class RegistrationService:
         draft = parse_registration_form(
             fields, {name: upload.info for name, upload in files.items()}, self._policy.roster
         )
-        # A cheap read-only look first, so a request that is bound to fail copies no files.
-        async with self._uow() as uow:
-            known = await uow.churches.find(draft.church_key)
-            await self._check_capacity(uow, draft, known)
+        # Unless storing is cheaper than asking (local links), a read-only look first, so that a
+        # request bound to fail uploads no files. The locked transaction below checks again anyway.
+        known: bool | None = None  # whether the church exists, when the pre-check looked
+        if not self._store.cheap_writes:
+            async with self._uow() as uow:
+                church_seen = await uow.churches.find(draft.church_key)
+                await self._check_capacity(uow, draft, church_seen)
+            known = church_seen is not None
         stored = await self._store_documents(draft, files)
         committing = False
         try:
             async with self._uow() as uow:
-                church = await self._lock_church(uow, draft, known=known is not None)
+                church = await self._lock_church(uow, draft, known=known)
                 await self._check_capacity(uow, draft, church)
                 seq = await uow.teams.next_team_seq(self._policy.team_id_prefix)
                 team_id = format_team_id(self._policy.team_id_prefix, seq)
@@ -223,9 +227,9 @@ class RegistrationService:
         return receipt
 
     async def _lock_church(
-        self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, *, known: bool
+        self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, *, known: bool | None
     ) -> ChurchSlot:
-        if not known and not self._policy.closed_registry:
+        if known is False and not self._policy.closed_registry:
             # A new church (as the pre-check saw it): create it first, then lock it, in two statements.
             await uow.churches.add_if_missing(draft.church_key, draft.church_name)
         church = await uow.churches.lock(draft.church_key)

@@ -85,6 +85,32 @@ class HookedStore:
         return getattr(self.inner, name)
 
 
+class RemoteLikeStore(HookedStore):
+    """The real store, counting its writes, posing as one whose writes cost a network round trip."""
+
+    cheap_writes = False
+
+
+@pytest.mark.parametrize("cheap_writes", [False, True])
+async def test_a_refusal_known_in_advance_uploads_nothing_to_a_remote_store(
+    container: Container, tmp_path: Path, cheap_writes: bool
+) -> None:
+    plain = container.registration.registration
+    church = "CSI Christ Church"
+    for n in (1, 2):
+        await register(plain, RegistrationForm.valid(n, church=church), tmp_path / str(n))
+    store = RemoteLikeStore(container.storage) if not cheap_writes else HookedStore(container.storage)
+    with pytest.raises(DomainError) as refused:
+        await register(
+            service_with(container, store=store), RegistrationForm.valid(3, church=church), tmp_path
+        )
+    assert refused.value.code is ErrorCode.CHURCH_LIMIT_REACHED
+    # A remote store is asked nothing: the read-only pre-check refused first. The local store links
+    # the files (cheaper than the pre-check's round trips), then removes them again.
+    assert store.writes == (25 if cheap_writes else 0)
+    assert await stored_keys(container.storage) == await document_keys(container.database)
+
+
 async def test_a_refusal_inside_the_transaction_removes_the_stored_files(
     container: Container, tmp_path: Path
 ) -> None:

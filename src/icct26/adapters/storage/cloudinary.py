@@ -91,6 +91,7 @@ class Asset:
 
 class CloudinaryDocumentStore:
     name = "cloudinary"
+    cheap_writes = False  # one upload per file, over the network
 
     def __init__(
         self,

@@ -66,6 +66,7 @@ async def _write(work: Callable[[], None]) -> None:
 
 class LocalDocumentStore:
     name = "local"
+    cheap_writes = True  # a hard link per upload (a copy only when DATA_DIR spans filesystems)
 
     def __init__(self, root: Path, signer: LinkSigner, base_url: str = "") -> None:
         root.mkdir(parents=True, exist_ok=True)

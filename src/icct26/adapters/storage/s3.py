@@ -55,6 +55,7 @@ def content_disposition(filename: str) -> str:
 
 class S3DocumentStore:
     name = "s3"
+    cheap_writes = False  # one upload per file, over the network
 
     def __init__(
         self,
