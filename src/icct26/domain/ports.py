@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,13 @@ class StoredObject:
     key: str
     size: int
     modified_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileToStore:
+    key: str
+    source: Path
+    content_type: str
 
 
 class DocumentStore(Protocol):
@@ -33,6 +40,11 @@ class DocumentStore(Protocol):
 
         A store may take the file by hard link: the caller may delete `source` afterwards but must
         not change its content."""
+        ...
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        """`put_file` for each of `files` (a registration's documents). When it raises, any of them
+        may have been stored: the caller deletes every key."""
         ...
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:

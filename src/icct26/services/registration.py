@@ -20,7 +20,7 @@ from loguru import logger
 
 from icct26.config import ConfigError, Settings
 from icct26.domain.idempotency import IdempotencyClaim, SavedResponse
-from icct26.domain.ports import DocumentStore
+from icct26.domain.ports import DocumentStore, FileToStore
 from icct26.domain.registration import (
     ChurchLimitPolicy,
     DraftUpload,
@@ -261,29 +261,30 @@ class RegistrationService:
         self, draft: RegistrationDraft, files: Mapping[str, SpooledUpload]
     ) -> list[StoredUpload]:
         batch = uuid.uuid4().hex
-        stored: list[StoredUpload] = []
-        attempted: list[str] = []
+        stored = [
+            StoredUpload(
+                kind=upload.kind,
+                player_position=upload.player_position,
+                storage_key=storage_key(batch, upload),
+                content_type=upload.file_type.content_type,
+                extension=upload.file_type.extension,
+                size=upload.info.size,
+                sha256=upload.info.sha256,
+                original_name=upload.info.safe_filename,
+            )
+            for upload in draft.uploads()
+        ]
+        sources = [files[upload.info.field].path for upload in draft.uploads()]
         try:
-            for upload in draft.uploads():
-                key = storage_key(batch, upload)
-                attempted.append(key)
-                file_type = upload.file_type
-                await self._store.put_file(key, files[upload.info.field].path, file_type.content_type)
-                stored.append(
-                    StoredUpload(
-                        kind=upload.kind,
-                        player_position=upload.player_position,
-                        storage_key=key,
-                        content_type=file_type.content_type,
-                        extension=file_type.extension,
-                        size=upload.info.size,
-                        sha256=upload.info.sha256,
-                        original_name=upload.info.safe_filename,
-                    )
-                )
+            await self._store.put_files(
+                [
+                    FileToStore(doc.storage_key, source, doc.content_type)
+                    for doc, source in zip(stored, sources, strict=True)
+                ]
+            )
         except BaseException:
-            # Includes the key being written when it failed: a half-written object is an orphan too.
-            await asyncio.shield(self._discard(attempted))
+            # Any of them may be stored, the one being written when it failed half-written: orphans.
+            await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
             raise
         return stored
 

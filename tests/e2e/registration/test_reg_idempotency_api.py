@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ import httpx
 import pytest
 
 from icct26.adapters.http.app import create_app
+from icct26.adapters.storage.remote import put_each
 from icct26.bootstrap import Container
 from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.ports import FileToStore
 from tests.support.registration_forms import (
     RegistrationForm,
     asgi_clients,
@@ -164,6 +167,9 @@ class FailingStore:
         if self.down and self.writes > 3:
             raise DomainError(ErrorCode.STORAGE_UNAVAILABLE, "Document storage is unreachable")
         await self.inner.put_file(key, source, content_type)
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        await put_each(self, files)  # through this double's put_file, one at a time
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
+from icct26.adapters.storage.remote import put_each
 from icct26.bootstrap import Container
 from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.ports import FileToStore
 from icct26.services.registration import RegistrationService
 from tests.support.registration_forms import (
     RegistrationForm,
@@ -80,6 +83,9 @@ class HookedStore:
             await self.inner.put_file(key, source, content_type)  # half written, then the backend fails
             raise DomainError(ErrorCode.STORAGE_UNAVAILABLE, "Document storage is unreachable")
         await self.inner.put_file(key, source, content_type)
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        await put_each(self, files)  # through this double's put_file, one at a time
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -13,6 +13,7 @@ from icct26.adapters.storage import local
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.domain.errors import DomainError, ErrorCode, NotFound
+from icct26.domain.ports import FileToStore
 
 pytestmark = pytest.mark.asyncio
 PDF = b"%PDF-1.4\n" + os.urandom(60_000)
@@ -81,3 +82,21 @@ async def test_a_disk_error_is_storage_unavailable_and_leaves_nothing(
         await store.put_file("teams/b1/receipt.pdf", source, "application/pdf")
     assert refused.value.code is ErrorCode.STORAGE_UNAVAILABLE
     assert [p async for p in store.list_objects()] == []
+
+
+async def test_a_batch_is_placed_in_one_go_and_a_failure_midway_is_storage_unavailable(
+    tmp_path: Path,
+) -> None:
+    store, source = store_in(tmp_path), spooled(tmp_path)
+    batch = [FileToStore(f"teams/b1/doc-{n}.pdf", source, "application/pdf") for n in range(5)]
+    await store.put_files(batch)
+    assert {o.key async for o in store.list_objects()} == {item.key for item in batch}
+
+    squatter = store.path_of("teams/b2/doc-2.pdf")
+    squatter.mkdir(parents=True)  # the disk refuses the third document
+    refused = [FileToStore(f"teams/b2/doc-{n}.pdf", source, "application/pdf") for n in range(5)]
+    with pytest.raises(DomainError) as failed:
+        await store.put_files(refused)
+    assert failed.value.code is ErrorCode.STORAGE_UNAVAILABLE
+    placed = {o.key async for o in store.list_objects("teams/b2/")}
+    assert placed == {"teams/b2/doc-0.pdf", "teams/b2/doc-1.pdf"}  # the caller deletes every key

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -26,9 +26,9 @@ from urllib.parse import quote
 import httpx
 
 from icct26.adapters.resilience import BreakerRegistry
-from icct26.adapters.storage.remote import RemoteCalls
+from icct26.adapters.storage.remote import RemoteCalls, put_each
 from icct26.config import Settings
-from icct26.domain.ports import StoredObject
+from icct26.domain.ports import FileToStore, StoredObject
 
 BREAKER_NAME = "storage:cloudinary"
 CHUNK = 256 * 1024
@@ -194,6 +194,9 @@ class CloudinaryDocumentStore:
                 await self._upload(key, handle, content_type)
 
         await self._calls(upload)
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        await put_each(self, files)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         await self._calls(self._upload, key, data, content_type)

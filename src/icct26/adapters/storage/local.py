@@ -14,7 +14,7 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +24,7 @@ from loguru import logger
 from icct26.adapters.storage.remote import storage_unavailable
 from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
 from icct26.domain.errors import ErrorCode, NotFound
-from icct26.domain.ports import StoredObject
+from icct26.domain.ports import FileToStore, StoredObject
 
 CHUNK = 256 * 1024
 DOCUMENT_ROUTE = "/documents"
@@ -86,6 +86,16 @@ class LocalDocumentStore:
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         target = self.path_of(key)
         await _write(lambda: _place_file(source, target))
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        # One worker-thread hop for the whole batch (links take microseconds; the hop costs more).
+        placements = [(item.source, self.path_of(item.key)) for item in files]
+
+        def place_all() -> None:
+            for source, target in placements:
+                _place_file(source, target)
+
+        await _write(place_all)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         target = self.path_of(key)

@@ -7,7 +7,7 @@ becomes `DOCUMENT_NOT_FOUND`. While the breaker is open, calls fail at once with
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
@@ -15,6 +15,7 @@ from loguru import logger
 
 from icct26.adapters.resilience import Breaker, BreakerOpenError, storage_retry
 from icct26.domain.errors import DomainError, ErrorCode, NotFound
+from icct26.domain.ports import DocumentStore, FileToStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -80,3 +81,9 @@ def _name(exc: BaseException | None) -> str:
 
 def _seconds_until(moment: datetime) -> int:
     return max(1, math.ceil((moment - datetime.now(UTC)).total_seconds()))
+
+
+async def put_each(store: DocumentStore, files: Sequence[FileToStore]) -> None:
+    """`put_files` for stores that upload file by file (each upload has its own retries and breaker)."""
+    for item in files:
+        await store.put_file(item.key, item.source, item.content_type)

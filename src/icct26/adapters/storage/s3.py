@@ -7,7 +7,7 @@ its type. Every backend call runs inside the "storage:s3" circuit breaker.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from icct26.adapters.resilience import BreakerRegistry
-from icct26.adapters.storage.remote import RemoteCalls
+from icct26.adapters.storage.remote import RemoteCalls, put_each
 from icct26.config import Settings
-from icct26.domain.ports import StoredObject
+from icct26.domain.ports import FileToStore, StoredObject
 
 BREAKER_NAME = "storage:s3"
 CHUNK = 256 * 1024
@@ -129,6 +129,9 @@ class S3DocumentStore:
                     await s3.upload_fileobj(handle, self.bucket, key, ExtraArgs={"ContentType": content_type})
 
         await self._calls(upload)
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        await put_each(self, files)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         async def put() -> None:
