@@ -3,6 +3,7 @@ middleware answers stored reads (200, gzip, 304) without calling the app."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from typing import Any
 
@@ -127,3 +128,64 @@ async def test_middleware_answers_stored_reads_and_passes_everything_else() -> N
     assert passed == [("GET", "/api/list"), ("POST", "/api/list"), ("GET", "/api/other")]
     await PublicReadCacheMiddleware(app, lambda: None)({**scope, "headers": []}, receive, send)
     assert len(passed) == 4  # before the app's lifespan has built the cache
+
+
+@pytest.mark.asyncio
+async def test_polls_that_miss_together_load_once() -> None:
+    cache = PublicReadCache(60.0)
+    loads = 0
+    release = asyncio.Event()
+
+    async def load() -> bytes:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return b"[1]"
+
+    polls = [asyncio.create_task(cache.get_or_load("k", load)) for _ in range(20)]
+    await asyncio.sleep(0)
+    release.set()
+    entries = await asyncio.gather(*polls)
+    assert loads == 1
+    assert {entry.body for entry in entries} == {b"[1]"}
+
+
+@pytest.mark.asyncio
+async def test_a_failed_load_leaves_the_next_poll_to_load() -> None:
+    cache = PublicReadCache(60.0)
+    attempts: list[str] = []
+    release = asyncio.Event()
+
+    async def failing() -> bytes:
+        attempts.append("failing")
+        await release.wait()
+        raise ConnectionError("database down")
+
+    async def working() -> bytes:
+        attempts.append("working")
+        return b"[2]"
+
+    first = asyncio.create_task(cache.get_or_load("k", failing))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(cache.get_or_load("k", working))
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(ConnectionError):
+        await first
+    assert (await waiter).body == b"[2]"
+    assert attempts == ["failing", "working"]
+
+
+@pytest.mark.asyncio
+async def test_without_a_ttl_every_poll_loads() -> None:
+    cache = PublicReadCache(0.0)
+    loads = 0
+
+    async def load() -> bytes:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0)
+        return b"[3]"
+
+    await asyncio.gather(*(cache.get_or_load("k", load) for _ in range(3)))
+    assert loads == 3

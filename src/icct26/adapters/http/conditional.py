@@ -9,10 +9,11 @@ two paths send the same bytes and headers.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +148,7 @@ class PublicReadCache:
         self._gzip_min_bytes = gzip_min_bytes
         self._clock = clock
         self._entries: dict[Hashable, CachedJson] = {}
+        self._loading: dict[Hashable, asyncio.Future[None]] = {}
 
     def get(self, key: Hashable) -> CachedJson | None:
         entry = self._entries.get(key)
@@ -160,6 +162,28 @@ class PublicReadCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    async def get_or_load(self, key: Hashable, load: Callable[[], Awaitable[bytes]]) -> CachedJson:
+        """The fresh entry of `key`, else `load()` it, once: polls that miss while it loads wait for
+        that load instead of each querying and encoding the same list (every entry expires under
+        load at once, and a stampede of identical queries stalled all of them)."""
+        while True:
+            entry = self.get(key)
+            if entry is not None:
+                return entry
+            pending = self._loading.get(key)
+            if pending is None or self.ttl <= 0:
+                break
+            await asyncio.wait([pending])  # then look again: stored, or failed and ours to load
+        generation = self.generation()
+        done = asyncio.get_running_loop().create_future()
+        self._loading[key] = done
+        try:
+            return self.put(key, await load(), generation)
+        finally:
+            if self._loading.get(key) is done:
+                del self._loading[key]
+            done.set_result(None)
 
     def put(self, key: Hashable, body: bytes, generation: int) -> CachedJson:
         entry = CachedJson.of(

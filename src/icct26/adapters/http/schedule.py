@@ -128,14 +128,13 @@ class ScheduleController(Controller):
         skip: Annotated[int, Parameter(ge=0, le=MAX_SKIP)] = 0,
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_LIST_LIMIT)] = None,
     ) -> Response[bytes]:
-        cache, key = container.public_cache, request_cache_key(request.scope)
-        entry = cache.get(key)  # usually answered by PublicReadCacheMiddleware before reaching here
-        if entry is None:
-            generation = cache.generation()
+        async def load() -> bytes:
             matches = await container.schedule.list_matches(status, round_number, skip, limit)
             tz = container.settings.timezone
-            body = msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
-            entry = cache.put(key, body, generation)
+            return msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
+
+        # Fresh entries are answered by PublicReadCacheMiddleware before routing; this is a miss.
+        entry = await container.public_cache.get_or_load(request_cache_key(request.scope), load)
         return conditional_response(request, entry)
 
     @get(
