@@ -23,7 +23,10 @@ from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-GZIP_LEVEL = 6  # the app's compression level (app.py); a cached body is compressed once, not per poll
+# The app's compression level (app.py), nginx's default: a 720 KB admin list is compressed in 5 ms
+# instead of 10 ms at level 6, and is 18 % larger (119 KB instead of 101 KB). A cached body is
+# compressed once, not per poll.
+GZIP_LEVEL = 1
 MAX_AGE_SECONDS = 10
 # Route option that keeps Litestar's gzip layer off a handler that negotiates its own encoding.
 SKIP_COMPRESSION = "skip_compression"
