@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from icct26.adapters.db.outbox_repository import SqlEmailUnitOfWork
@@ -70,14 +70,10 @@ class AdminEmailsController(Controller):
     async def list_emails(
         self,
         container: NamedDependency[Container],
-        status: str | None = Parameter(
-            query="status", default=None, description="pending|sending|sent|failed"
-        ),
+        status: Annotated[str | None, QueryParameter(description="pending|sending|sent|failed")] = None,
         # Bounds are checked by the service (every field error at once); documented here.
-        page: int = Parameter(query="page", default=1, schema_extra={"minimum": 1, "maximum": MAX_PAGE}),
-        page_size: int = Parameter(
-            query="page_size", default=50, schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE}
-        ),
+        page: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": MAX_PAGE})] = 1,
+        page_size: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE})] = 50,
     ) -> OutboxEmailPage:
         async with SqlEmailUnitOfWork(container.database) as uow:
             result = await list_outbox(uow.emails, status, page, page_size)

@@ -16,7 +16,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import Body, HeaderParameter, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
@@ -120,8 +120,8 @@ async def upload_image(
     data: Annotated[GalleryUploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     idempotency_key_header: Annotated[
         str | None,
-        Parameter(
-            header=IDEMPOTENCY_KEY_HEADER,
+        HeaderParameter(
+            name=IDEMPOTENCY_KEY_HEADER,
             required=False,
             description="1-255 printable characters; a repeat with the same key replays the first answer",
         ),

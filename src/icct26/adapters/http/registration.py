@@ -13,7 +13,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from icct26.adapters.http.idempotency import (
@@ -124,8 +124,8 @@ async def register_team(
     container: NamedDependency[Container],
     idempotency_key_header: Annotated[
         str | None,
-        Parameter(
-            header=IDEMPOTENCY_KEY_HEADER,
+        HeaderParameter(
+            name=IDEMPOTENCY_KEY_HEADER,
             required=False,
             description="1-255 printable characters; a repeat with the same key replays the first answer",
         ),

@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
@@ -79,8 +79,8 @@ _WRITE_ERRORS = (
 MatchId = Annotated[int, Parameter(description="The match's numeric ID")]
 IdempotencyKeyHeader = Annotated[
     str | None,
-    Parameter(
-        header=IDEMPOTENCY_KEY_HEADER,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY_HEADER,
         required=False,
         description="1-255 printable characters; a repeat with the same key replays the first answer",
     ),
@@ -179,7 +179,7 @@ class ScheduleController(Controller):
         self,
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
-        data: FixtureBody,
+        data: JSONBody[FixtureBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         async def produce() -> SavedResponse:
@@ -201,7 +201,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         match_id: MatchId,
-        data: FixtureBody,
+        data: JSONBody[FixtureBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         async def produce() -> SavedResponse:
@@ -238,7 +238,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         match_id: MatchId,
-        data: StartBody,
+        data: JSONBody[StartBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         async def produce() -> SavedResponse:
@@ -262,7 +262,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         match_id: MatchId,
-        data: InningsBody,
+        data: JSONBody[InningsBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         return await _innings(request, container, match_id, 1, data)
@@ -279,7 +279,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         match_id: MatchId,
-        data: InningsBody,
+        data: JSONBody[InningsBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         return await _innings(request, container, match_id, 2, data)
@@ -296,7 +296,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         match_id: MatchId,
-        data: FinishBody,
+        data: JSONBody[FinishBody],
         idempotency_key_header: IdempotencyKeyHeader = None,
     ) -> Response[bytes]:
         async def produce() -> SavedResponse:
@@ -338,7 +338,7 @@ async def _innings(
     container: Container,
     match_id: int,
     innings: Literal[1, 2],
-    data: InningsBody,
+    data: JSONBody[InningsBody],
 ) -> Response[bytes]:
     async def produce() -> SavedResponse:
         command = InningsInput(data.batting_team, data.runs, data.wickets)

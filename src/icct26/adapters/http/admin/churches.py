@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import UNSET, Meta, UnsetType
 
@@ -108,7 +108,10 @@ class AdminChurchesController(Controller):
         },
     )
     async def create_church(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], data: ChurchCreate
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        data: JSONBody[ChurchCreate],
     ) -> Response[ChurchResponse]:
         church = await container.admin.churches.create_church(data.name, data.max_teams, actor_of(request))
         return Response(
@@ -131,7 +134,7 @@ class AdminChurchesController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         church_id: ChurchId,
-        data: ChurchChange,
+        data: JSONBody[ChurchChange],
     ) -> ChurchResponse:
         update = ChurchUpdate(
             name=None if isinstance(data.name, UnsetType) else data.name,

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
 from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
@@ -58,7 +59,10 @@ class AuthController(Controller):
         },
     )
     async def login(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], data: LoginBody
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        data: JSONBody[LoginBody],
     ) -> TokenResponse:
         user = await container.admin.auth.login(data.email, data.password, client_ip(request.scope))
         token, expires_in = container.tokens.issue(Principal(user.id, user.email, user.role.value))

@@ -11,7 +11,7 @@ import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
@@ -170,7 +170,7 @@ class AdminTeamsController(Controller):
         self,
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
-        export_format: Annotated[Literal["csv", "xlsx"], Parameter(query="format")] = "csv",
+        export_format: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv",
     ) -> Stream:
         exports = container.admin.exports
         base_url = request_base_url(request, container.settings)
@@ -240,7 +240,7 @@ class AdminTeamsController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         team_id: TeamId,
-        data: RejectBody | None = None,
+        data: JSONBody[RejectBody | None] = None,
     ) -> ReviewResponse:
         reason = data.reason if data is not None else None
         outcome = await container.admin.review.reject(team_id, actor_of(request), reason)

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
@@ -97,7 +97,10 @@ class AdminUsersController(Controller):
         },
     )
     async def create_user(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], data: UserCreate
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        data: JSONBody[UserCreate],
     ) -> Response[UserResponse]:
         user = await container.admin.users.create_user(
             data.email, StaffRole(data.role), data.password, actor_of(request)
@@ -123,7 +126,7 @@ class AdminUsersController(Controller):
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         user_id: UserId,
-        data: UserChange,
+        data: JSONBody[UserChange],
     ) -> UserResponse:
         changes = UserChanges(
             role=StaffRole(data.role) if data.role else None, is_active=data.is_active, password=data.password
