@@ -194,3 +194,13 @@ def test_health_documents_its_degraded_answer(document: dict[str, Any]) -> None:
     }
     ready = document["paths"]["/health/ready"]["get"]["responses"]["503"]["description"]
     assert "`SERVICE_UNAVAILABLE`" in ready and "`DATABASE_UNAVAILABLE`" in ready
+
+
+def test_the_document_is_the_same_on_every_start(settings: Any) -> None:
+    """Generated clients, caches and diffs of the schema need one document per version, so it carries
+    no generated (random) examples."""
+    from icct26.adapters.http.app import build_litestar
+
+    first, second = (build_litestar(None, settings).openapi_schema.to_schema() for _ in range(2))
+    assert first == second
+    assert '"examples"' not in repr(first).replace("'", '"')

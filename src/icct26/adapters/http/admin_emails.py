@@ -108,7 +108,9 @@ class AdminEmailsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         cache_control=NO_STORE,
         responses={
-            202: ResponseSpec(data_container=ResendEmailResponse, description="The email is queued"),
+            202: ResponseSpec(
+                generate_examples=False, data_container=ResendEmailResponse, description="The email is queued"
+            ),
             **problem_responses(
                 *REQUEST_ERRORS,
                 ErrorCode.TEAM_NOT_FOUND,

@@ -181,7 +181,9 @@ def gallery_router(settings: Settings) -> Router:
             status_code=HTTP_201_CREATED,
             request_max_body_size=settings.max_gallery_bytes + GALLERY_MULTIPART_OVERHEAD,
             responses={
-                201: ResponseSpec(data_container=GalleryUploaded, description="The stored image"),
+                201: ResponseSpec(
+                    generate_examples=False, data_container=GalleryUploaded, description="The stored image"
+                ),
                 **problem_responses(
                     *auth_errors,
                     C.IDEMPOTENCY_KEY_INVALID,

@@ -47,7 +47,9 @@ class HealthController(Controller):
         summary="Overall health (compatibility shape)",
         responses={
             HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
-                data_container=Health, description="Degraded: the database is unreachable"
+                generate_examples=False,
+                data_container=Health,
+                description="Degraded: the database is unreachable",
             ),
             # The 503 above is this route's own body, so only the other surrounding errors are listed.
             **problem_responses(surrounding=(C.BODY_TOO_LARGE, C.INTERNAL_ERROR)),

@@ -52,6 +52,7 @@ class StaffTeamResponse(msgspec.Struct):
     security=[{}, {"BearerToken": []}],
     responses={
         200: ResponseSpec(
+            generate_examples=False,
             data_container=PublicTeamResponse,
             description="Public view; with a valid staff bearer token the body is the admin view "
             "(`StaffTeamResponse`: contacts, `captain`/`viceCaptain`, document URLs).",

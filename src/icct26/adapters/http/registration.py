@@ -229,6 +229,7 @@ def registration_router(settings: Settings) -> Router:
             operation_class=registration_form_operation(settings),
             responses={
                 HTTP_201_CREATED: ResponseSpec(
+                    generate_examples=False,
                     data_container=RegistrationCreated,
                     description="Registered as pending; `Location` names the team. A replay carries "
                     "`Idempotent-Replayed: true`.",

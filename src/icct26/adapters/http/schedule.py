@@ -88,7 +88,7 @@ IdempotencyKeyHeader = Annotated[
 
 
 def _ok(container: type[Any], description: str) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(data_container=container, description=description)}
+    return {200: ResponseSpec(generate_examples=False, data_container=container, description=description)}
 
 
 def _changed_responses(*codes: ErrorCode) -> dict[int, ResponseSpec]:
@@ -170,7 +170,9 @@ class ScheduleController(Controller):
         summary="Schedule a match between two confirmed teams",
         status_code=HTTP_201_CREATED,
         responses={
-            201: ResponseSpec(data_container=MatchChanged, description="The new match"),
+            201: ResponseSpec(
+                generate_examples=False, data_container=MatchChanged, description="The new match"
+            ),
             **problem_responses(*_WRITE_ERRORS, C.TEAM_NOT_ELIGIBLE, C.MATCH_CONFLICT),
         },
         **_ADMIN,

@@ -54,7 +54,7 @@ class AuthController(Controller):
         status_code=200,
         security=[],
         responses={
-            200: ResponseSpec(data_container=TokenResponse, description="The token"),
+            200: ResponseSpec(generate_examples=False, data_container=TokenResponse, description="The token"),
             **problem_responses(C.INVALID_CREDENTIALS, *REQUEST_ERRORS),
         },
     )
@@ -77,7 +77,7 @@ class AuthController(Controller):
         guards=[staff_guard],
         security=[{"BearerToken": []}],
         responses={
-            200: ResponseSpec(data_container=MeResponse, description="The account"),
+            200: ResponseSpec(generate_examples=False, data_container=MeResponse, description="The account"),
             **problem_responses(C.UNAUTHORIZED),
         },
     )

@@ -93,7 +93,7 @@ def _review_response(outcome: ReviewOutcome) -> ReviewResponse:
 
 
 def _ok(container: type[Any], description: str) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(data_container=container, description=description)}
+    return {200: ResponseSpec(generate_examples=False, data_container=container, description=description)}
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:

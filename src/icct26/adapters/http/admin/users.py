@@ -57,7 +57,7 @@ class UserDeleted(msgspec.Struct):
 
 
 def _ok(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(data_container=container, description=description)}
+    return {status: ResponseSpec(generate_examples=False, data_container=container, description=description)}
 
 
 class AdminUsersController(Controller):
