@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -26,9 +26,9 @@ from urllib.parse import quote
 import httpx
 
 from icct26.adapters.resilience import BreakerRegistry
-from icct26.adapters.storage.remote import RemoteCalls, put_each
+from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
 from icct26.config import Settings
-from icct26.domain.ports import FileToStore, StoredObject
+from icct26.domain.ports import StoredObject
 
 BREAKER_NAME = "storage:cloudinary"
 CHUNK = 256 * 1024
@@ -89,9 +89,8 @@ class Asset:
         return f"{public_id}.{fmt}" if resource_type == "image" and fmt else public_id
 
 
-class CloudinaryDocumentStore:
+class CloudinaryDocumentStore(UploadsFileByFile):
     name = "cloudinary"
-    cheap_writes = False  # one upload per file, over the network
 
     def __init__(
         self,
@@ -194,9 +193,6 @@ class CloudinaryDocumentStore:
                 await self._upload(key, handle, content_type)
 
         await self._calls(upload)
-
-    async def put_files(self, files: Sequence[FileToStore]) -> None:
-        await put_each(self, files)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         await self._calls(self._upload, key, data, content_type)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from loguru import logger
@@ -84,6 +85,20 @@ def _seconds_until(moment: datetime) -> int:
 
 
 async def put_each(store: DocumentStore, files: Sequence[FileToStore]) -> None:
-    """`put_files` for stores that upload file by file (each upload has its own retries and breaker)."""
+    """`put_files` as `put_file` for each file in turn."""
     for item in files:
         await store.put_file(item.key, item.source, item.content_type)
+
+
+class UploadsFileByFile:
+    """What S3 and Cloudinary share as document stores: each file is its own upload over the network
+    (with its own retries and breaker), so writes are not cheap and a batch is its files in turn."""
+
+    cheap_writes = False
+
+    async def put_file(self, key: str, source: Path, content_type: str) -> None:
+        raise NotImplementedError
+
+    async def put_files(self, files: Sequence[FileToStore]) -> None:
+        for item in files:
+            await self.put_file(item.key, item.source, item.content_type)

@@ -7,7 +7,7 @@ its type. Every backend call runs inside the "storage:s3" circuit breaker.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from icct26.adapters.resilience import BreakerRegistry
-from icct26.adapters.storage.remote import RemoteCalls, put_each
+from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
 from icct26.config import Settings
-from icct26.domain.ports import FileToStore, StoredObject
+from icct26.domain.ports import StoredObject
 
 BREAKER_NAME = "storage:s3"
 CHUNK = 256 * 1024
@@ -53,9 +53,8 @@ def content_disposition(filename: str) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-class S3DocumentStore:
+class S3DocumentStore(UploadsFileByFile):
     name = "s3"
-    cheap_writes = False  # one upload per file, over the network
 
     def __init__(
         self,
@@ -129,9 +128,6 @@ class S3DocumentStore:
                     await s3.upload_fileobj(handle, self.bucket, key, ExtraArgs={"ContentType": content_type})
 
         await self._calls(upload)
-
-    async def put_files(self, files: Sequence[FileToStore]) -> None:
-        await put_each(self, files)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         async def put() -> None:
