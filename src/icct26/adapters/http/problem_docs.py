@@ -9,6 +9,7 @@ together in that status's description.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from litestar.openapi import ResponseSpec
 
@@ -46,3 +47,9 @@ def problem_responses(
         )
         for status, group in sorted(by_status.items())
     }
+
+
+def success_response(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
+    """A documented success answer. No generated examples: they are random, and the document must be
+    the same on every start."""
+    return {status: ResponseSpec(generate_examples=False, data_container=container, description=description)}

@@ -30,7 +30,7 @@ from icct26.adapters.http.idempotency import (
     json_answer,
     respond_idempotently,
 )
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.adapters.http.schedule_wire import (
     FinishBody,
     FixtureBody,
@@ -87,13 +87,9 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _ok(container: type[Any], description: str) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(generate_examples=False, data_container=container, description=description)}
-
-
 def _changed_responses(*codes: ErrorCode) -> dict[int, ResponseSpec]:
     return {
-        **_ok(MatchChanged, "The match after the change"),
+        **success_response(MatchChanged, "The match after the change"),
         **problem_responses(*_WRITE_ERRORS, C.MATCH_NOT_FOUND, *codes),
     }
 
@@ -112,7 +108,7 @@ class ScheduleController(Controller):
         description="Strong `ETag` and `Cache-Control: public, max-age=10`; send `If-None-Match` to get a "
         "304 when nothing changed. `status=done` is accepted as `completed`; `skip`/`limit` page the list.",
         responses={
-            **_ok(MatchList, "Matches ordered by round number, then match number"),
+            **success_response(MatchList, "Matches ordered by round number, then match number"),
             **problem_responses(*REQUEST_ERRORS),
         },
     )
@@ -141,7 +137,10 @@ class ScheduleController(Controller):
         "/matches/{match_id:int}",
         operation_id="getMatch",
         summary="One match",
-        responses={**_ok(MatchDetail, "The match"), **problem_responses(*REQUEST_ERRORS, C.MATCH_NOT_FOUND)},
+        responses={
+            **success_response(MatchDetail, "The match"),
+            **problem_responses(*REQUEST_ERRORS, C.MATCH_NOT_FOUND),
+        },
     )
     async def get_match(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container], match_id: MatchId
@@ -155,7 +154,7 @@ class ScheduleController(Controller):
         "/standings",
         operation_id="getStandings",
         summary="Standings per round (derived from completed matches)",
-        responses={**_ok(StandingsList, "One table per round number"), **problem_responses()},
+        responses={**success_response(StandingsList, "One table per round number"), **problem_responses()},
     )
     async def standings(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container]

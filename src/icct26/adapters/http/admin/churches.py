@@ -7,14 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import UNSET, Meta, UnsetType
 
 from icct26.adapters.http.admin.wire import ChurchOut, church_out
 from icct26.adapters.http.auth import actor_of
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.bootstrap import Container
 from icct26.domain.admin.views import ChurchView
 from icct26.domain.errors import ErrorCode
@@ -55,10 +54,6 @@ class DeletedResponse(msgspec.Struct):
     message: str
 
 
-def _ok(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(generate_examples=False, data_container=container, description=description)}
-
-
 class AdminChurchesController(Controller):
     path = "/churches"
     tags = ["admin"]
@@ -71,7 +66,7 @@ class AdminChurchesController(Controller):
         operation_id="adminListChurches",
         summary="Every church with its active and total team counts",
         responses={
-            **_ok(ChurchListResponse, "Churches by name"),
+            **success_response(ChurchListResponse, "Churches by name"),
             **problem_responses(*WRITE_ERRORS),
         },
     )
@@ -89,7 +84,7 @@ class AdminChurchesController(Controller):
         operation_id="adminGetChurch",
         summary="One church",
         responses={
-            **_ok(ChurchResponse, "The church"),
+            **success_response(ChurchResponse, "The church"),
             **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND),
         },
     )
@@ -103,7 +98,7 @@ class AdminChurchesController(Controller):
         summary="Add a church",
         status_code=HTTP_201_CREATED,
         responses={
-            **_ok(ChurchResponse, "The new church", HTTP_201_CREATED),
+            **success_response(ChurchResponse, "The new church", HTTP_201_CREATED),
             **problem_responses(*WRITE_ERRORS, C.CHURCH_EXISTS),
         },
     )
@@ -125,7 +120,7 @@ class AdminChurchesController(Controller):
         operation_id="adminUpdateChurch",
         summary="Rename a church or change its team limit",
         responses={
-            **_ok(ChurchResponse, "The church now"),
+            **success_response(ChurchResponse, "The church now"),
             **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND, C.CHURCH_EXISTS),
         },
     )
@@ -150,7 +145,7 @@ class AdminChurchesController(Controller):
         summary="Delete a church that has no teams",
         status_code=200,
         responses={
-            **_ok(DeletedResponse, "Deleted"),
+            **success_response(DeletedResponse, "Deleted"),
             **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND, C.CHURCH_IN_USE),
         },
     )

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
@@ -19,7 +18,7 @@ from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.file_docs import file_operation
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.bootstrap import Container
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
@@ -92,10 +91,6 @@ def _review_response(outcome: ReviewOutcome) -> ReviewResponse:
     )
 
 
-def _ok(container: type[Any], description: str) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(generate_examples=False, data_container=container, description=description)}
-
-
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
     """Stream a temporary file, then delete it (also when the client goes away)."""
     try:
@@ -120,7 +115,7 @@ class AdminTeamsController(Controller):
         description="Each team carries camelCase and snake_case keys, nested `captain`/`viceCaptain`, and "
         "signed, short-lived document URLs (null when absent). Two SQL statements per page.",
         responses={
-            **_ok(TeamListResponse, "One page of teams in team-ID order"),
+            **success_response(TeamListResponse, "One page of teams in team-ID order"),
             **problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
         },
     )
@@ -191,7 +186,7 @@ class AdminTeamsController(Controller):
         operation_id="adminGetTeam",
         summary="One team with its roster and document links",
         responses={
-            **_ok(TeamDetailResponse, "The team and its players in roster order"),
+            **success_response(TeamDetailResponse, "The team and its players in roster order"),
             **problem_responses(*READ_ERRORS, C.TEAM_NOT_FOUND),
         },
     )
@@ -216,7 +211,10 @@ class AdminTeamsController(Controller):
         description="Idempotent: confirming a confirmed team succeeds without a second email. "
         "A rejected team cannot be confirmed (INVALID_STATUS_TRANSITION).",
         status_code=200,
-        responses={**_ok(ReviewResponse, "The team's status now"), **problem_responses(*WRITE_ERRORS)},
+        responses={
+            **success_response(ReviewResponse, "The team's status now"),
+            **problem_responses(*WRITE_ERRORS),
+        },
     )
     async def confirm(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
@@ -231,7 +229,7 @@ class AdminTeamsController(Controller):
         description="The body is optional: `{reason}`. Idempotent for a team already rejected.",
         status_code=200,
         responses={
-            **_ok(ReviewResponse, "The team's status now"),
+            **success_response(ReviewResponse, "The team's status now"),
             **problem_responses(*WRITE_ERRORS, C.VALIDATION_FAILED, C.MALFORMED_REQUEST),
         },
     )
@@ -256,7 +254,7 @@ class AdminPlayersController(Controller):
         operation_id="adminGetPlayer",
         summary="One player with document links, and their team",
         responses={
-            **_ok(PlayerDetailResponse, "The player and the team"),
+            **success_response(PlayerDetailResponse, "The player and the team"),
             **problem_responses(*READ_ERRORS, C.PLAYER_NOT_FOUND),
         },
     )

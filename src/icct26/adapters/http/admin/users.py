@@ -7,14 +7,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
 from icct26.adapters.http.auth import actor_of, admin_guard
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.bootstrap import Container
 from icct26.domain.admin.users import PASSWORD_MAX_LENGTH, StaffRole
 from icct26.domain.errors import ErrorCode
@@ -56,10 +55,6 @@ class UserDeleted(msgspec.Struct):
     message: str
 
 
-def _ok(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(generate_examples=False, data_container=container, description=description)}
-
-
 class AdminUsersController(Controller):
     path = "/users"
     tags = ["admin"]
@@ -69,7 +64,7 @@ class AdminUsersController(Controller):
         "/",
         operation_id="adminListUsers",
         summary="Staff accounts",
-        responses={**_ok(UserListResponse, "Accounts by id"), **problem_responses(*BASE_ERRORS)},
+        responses={**success_response(UserListResponse, "Accounts by id"), **problem_responses(*BASE_ERRORS)},
     )
     async def list_users(self, container: NamedDependency[Container]) -> UserListResponse:
         tz = container.settings.timezone
@@ -80,7 +75,10 @@ class AdminUsersController(Controller):
         "/{user_id:int}",
         operation_id="adminGetUser",
         summary="One staff account",
-        responses={**_ok(UserResponse, "The account"), **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND)},
+        responses={
+            **success_response(UserResponse, "The account"),
+            **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND),
+        },
     )
     async def get_user(self, container: NamedDependency[Container], user_id: UserId) -> UserResponse:
         user = await container.admin.users.get_user(user_id)
@@ -92,7 +90,7 @@ class AdminUsersController(Controller):
         summary="Create a staff account",
         status_code=HTTP_201_CREATED,
         responses={
-            **_ok(UserResponse, "The new account", HTTP_201_CREATED),
+            **success_response(UserResponse, "The new account", HTTP_201_CREATED),
             **problem_responses(*WRITE_ERRORS, C.USER_EXISTS),
         },
     )
@@ -117,7 +115,7 @@ class AdminUsersController(Controller):
         summary="Change an account's role, active flag or password",
         description="Admins cannot demote, deactivate or delete themselves, nor the last active admin.",
         responses={
-            **_ok(UserResponse, "The account now"),
+            **success_response(UserResponse, "The account now"),
             **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND),
         },
     )
@@ -139,7 +137,10 @@ class AdminUsersController(Controller):
         operation_id="adminDeleteUser",
         summary="Delete a staff account",
         status_code=200,
-        responses={**_ok(UserDeleted, "Deleted"), **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND)},
+        responses={
+            **success_response(UserDeleted, "Deleted"),
+            **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND),
+        },
     )
     async def delete_user(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container], user_id: UserId
