@@ -12,10 +12,10 @@ import pytest
 from icct26.adapters.http.conditional import (
     CachedJson,
     PublicReadCache,
-    PublicReadCacheMiddleware,
     conditional_answer,
     strong_etag,
 )
+from icct26.adapters.http.middleware.public_cache import PublicReadCacheMiddleware
 
 
 class FakeClock:

@@ -2,7 +2,7 @@
 
 The public schedule page re-fetches every 30 s; with `If-None-Match` an unchanged list costs no body.
 The list itself is kept, encoded and pre-compressed, in a `PublicReadCache` for a few seconds, and
-`PublicReadCacheMiddleware` answers polls from it before the request reaches Litestar. Both the
+`middleware/public_cache.py` answers polls from it before the request reaches Litestar. Both the
 handler (on a miss) and the middleware (on a hit) build the answer with `conditional_answer`, so the
 two paths send the same bytes and headers.
 """
@@ -19,9 +19,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 # The app's compression level (app.py), nginx's default: a 720 KB admin list is compressed in 5 ms
 # instead of 10 ms at level 6, and is 18 % larger (119 KB instead of 101 KB). A cached body is
@@ -200,34 +199,3 @@ class PublicReadCache:
                 self._entries.clear()
             self._entries[key] = entry
         return entry
-
-
-class PublicReadCacheMiddleware:
-    """Answers GETs whose path and query string are in the public read cache, before routing.
-
-    The innermost layer: CORS, security headers, metrics, rate limiting and the access log still
-    apply to every cached answer; only Litestar's routing, the handler and the compression are skipped.
-    """
-
-    def __init__(self, app: ASGIApp, cache: Callable[[], PublicReadCache | None]) -> None:
-        self.app = app
-        self.cache = cache
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
-            cache = self.cache()
-            entry = cache.get(request_cache_key(scope)) if cache is not None else None
-            if entry is not None:
-                if_none_match = accept_encoding = None
-                for name, value in scope["headers"]:
-                    if name == b"if-none-match":
-                        if_none_match = value.decode("latin-1")
-                    elif name == b"accept-encoding":
-                        accept_encoding = value.decode("latin-1")
-                status, headers, body = conditional_answer(entry, if_none_match, accept_encoding)
-                if status == HTTP_200_OK:
-                    headers.append((b"content-length", str(len(body)).encode()))
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body, "more_body": False})
-                return
-        await self.app(scope, receive, send)

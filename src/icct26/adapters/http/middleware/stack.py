@@ -17,11 +17,12 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.types import ASGIApp
 
-from icct26.adapters.http.conditional import PublicReadCache, PublicReadCacheMiddleware
+from icct26.adapters.http.conditional import PublicReadCache
 from icct26.adapters.http.middleware.body_limit import BodyLimitMiddleware
 from icct26.adapters.http.middleware.client_ip import ClientIpMiddleware, TrustedProxies
 from icct26.adapters.http.middleware.cors import CorsMiddleware, cors_config
 from icct26.adapters.http.middleware.metrics import MetricsMiddleware
+from icct26.adapters.http.middleware.public_cache import PublicReadCacheMiddleware
 from icct26.adapters.http.middleware.rate_limit import RateLimitMiddleware
 from icct26.adapters.http.middleware.request_context import RequestContextMiddleware
 from icct26.adapters.http.middleware.route_rules import RouteLimits
