@@ -75,6 +75,7 @@ def build_litestar(
         owned = container is None
         active = container or await build_container(settings)
         app.state.container = active
+        app.state.services = active  # read by adapters/http/dependencies.py
         await active.start()  # background work, e.g. the in-process outbox worker
         try:
             yield
