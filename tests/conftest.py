@@ -26,9 +26,8 @@ from icct26.adapters.db import migrations
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database, to_async_url
 from icct26.adapters.db.models import metadata
-from icct26.adapters.http.app import create_app
 from icct26.adapters.observability.logging import configure_logging
-from icct26.bootstrap import Container
+from icct26.bootstrap import Container, create_app
 from icct26.config import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]

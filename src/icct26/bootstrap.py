@@ -6,10 +6,14 @@ Nothing else constructs infrastructure. Tests build a `Container` the same way, 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from litestar import Litestar
+from litestar.types import ASGIApp
 from loguru import logger
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
@@ -21,25 +25,27 @@ from icct26.adapters.db.migrations import head_revisions
 from icct26.adapters.db.outbox_repository import SqlOutboxStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.adapters.db.schedule_repository import SqlScheduleUnitOfWork
+from icct26.adapters.http.app import build_app
 from icct26.adapters.http.auth import TokenService
 from icct26.adapters.http.conditional import PublicReadCache
+from icct26.adapters.http.dependencies import SERVICES_STATE_KEY
 from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
 from icct26.adapters.mail.composer import TemplateComposer
 from icct26.adapters.mail.file import FileSender
 from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal
 from icct26.adapters.mail.worker import OutboxWorker
 from icct26.adapters.observability.gc_tuning import freeze_startup_objects
+from icct26.adapters.observability.logging import configure_logging
 from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
 from icct26.adapters.security.passwords import Argon2Passwords
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
-from icct26.config import Settings
+from icct26.config import Settings, load_settings
 from icct26.domain.email import MailSender
 from icct26.domain.ports import DocumentStore
 from icct26.domain.schedule import PointsRules
-from icct26.services.admin import AdminServices
 from icct26.services.admin_teams import TeamReviewService
 from icct26.services.admin_users import AdminUserService
 from icct26.services.audit_log import AuditLogService
@@ -54,7 +60,6 @@ from icct26.services.idempotency import IdempotencyService
 from icct26.services.outbox import OutboxDelivery
 from icct26.services.ratelimit import RateLimiter
 from icct26.services.registration import RegistrationPolicy, RegistrationService
-from icct26.services.registration_services import RegistrationServices
 from icct26.services.schedule import ScheduleService
 
 OUTBOX_TASK = "outbox-worker"
@@ -71,11 +76,20 @@ class Container:
     signer: LinkSigner
     storage: DocumentStore
     rate_limiter: RateLimiter
-    admin: AdminServices
+    # Use cases, each injected by name into the handlers that use it (adapters/http/dependencies.py).
+    auth: AuthService
+    users: AdminUserService
+    review: TeamReviewService
+    church_admin: ChurchAdminService
+    audit: AuditLogService
+    exports: ExportService
+    registration: RegistrationService
+    churches: ChurchService
+    documents: DocumentMaintenance
+    idempotency: IdempotencyService  # every idempotent write, public and admin
     schedule: ScheduleService
     public_cache: PublicReadCache  # polled public reads (schedule list), a few seconds
     gallery: GalleryService
-    registration: RegistrationServices
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
     mail_sender: MailSender
     outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
@@ -144,7 +158,8 @@ async def build_container_with(
         signer=signer,
         storage=storage,
         rate_limiter=rate_limiter,
-        admin=build_admin_services(settings, database, storage, rate_limiter),
+        **build_admin_services(settings, database, storage, rate_limiter),
+        **build_registration_services(settings, database, storage),
         schedule=schedule,
         public_cache=PublicReadCache(
             settings.public_cache_seconds,
@@ -152,7 +167,6 @@ async def build_container_with(
             gzip_min_bytes=settings.gzip_min_bytes,
         ),
         gallery=build_gallery_service(settings, database, storage),
-        registration=build_registration_services(settings, database, storage),
         breakers=breakers,
         mail_sender=mail_sender,
         outbox_worker=build_outbox_worker(settings, database, mail_sender),
@@ -212,7 +226,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
 
 def build_admin_services(
     settings: Settings, database: Database, storage: DocumentStore, rate_limiter: RateLimiter
-) -> AdminServices:
+) -> dict[str, Any]:
     """Review, exports, churches, staff accounts and login, over one admin unit of work."""
 
     def uow() -> SqlAdminUnitOfWork:
@@ -221,14 +235,14 @@ def build_admin_services(
     passwords = Argon2Passwords()
     links = DocumentLinks(storage, settings.signed_url_ttl_seconds)
     login_limit = settings.rate_limit_login_per_minute if settings.rate_limit_enabled else None
-    return AdminServices(
-        auth=AuthService(uow, passwords, rate_limiter, login_limit_per_minute=login_limit),
-        users=AdminUserService(uow, passwords),
-        review=TeamReviewService(uow, links),
-        churches=ChurchAdminService(uow),
-        audit=AuditLogService(uow),
-        exports=ExportService(uow, links, settings.timezone),
-    )
+    return {
+        "auth": AuthService(uow, passwords, rate_limiter, login_limit_per_minute=login_limit),
+        "users": AdminUserService(uow, passwords),
+        "review": TeamReviewService(uow, links),
+        "church_admin": ChurchAdminService(uow),
+        "audit": AuditLogService(uow),
+        "exports": ExportService(uow, links, settings.timezone),
+    }
 
 
 def build_schedule_service(settings: Settings, database: Database) -> ScheduleService:
@@ -248,7 +262,7 @@ def build_gallery_service(settings: Settings, database: Database, storage: Docum
 
 def build_registration_services(
     settings: Settings, database: Database, storage: DocumentStore
-) -> RegistrationServices:
+) -> dict[str, Any]:
     """Public registration, church slots, document housekeeping, and the shared idempotency store."""
 
     def uow() -> SqlRegistrationUnitOfWork:
@@ -258,7 +272,7 @@ def build_registration_services(
     # A claim older than twice the longest request belongs to a request that died with its process.
     longest = max(settings.registration_timeout_seconds, settings.request_timeout_seconds)
     lease = timedelta(seconds=2 * longest)
-    return RegistrationServices(
+    return dict(
         registration=RegistrationService(unit_of_work=uow, store=storage, policy=policy),
         churches=ChurchService(unit_of_work=uow, limit_policy=policy.church_limit),
         documents=DocumentMaintenance(
@@ -274,3 +288,32 @@ def build_registration_services(
             lease=lease,
         ),
     )
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> ASGIApp:
+    """The ASGI app with its services. With a container, the caller owns its lifecycle (tests,
+    benchmarks); without one, the app builds its own at startup and closes it at shutdown."""
+    settings = settings or (container.settings if container else load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = container is None
+        active = container or await build_container(settings)
+        app.state[SERVICES_STATE_KEY] = active  # what the handlers' dependencies read
+        await active.start()  # background work, e.g. the in-process outbox worker
+        try:
+            yield
+        finally:
+            if owned:
+                await active.close()
+            else:
+                await active.stop_background()
+
+    return build_app(settings, lifespan)
+
+
+def create_app_from_env() -> ASGIApp:
+    """Factory for the server (`uvicorn --factory icct26.bootstrap:create_app_from_env`)."""
+    settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+    return create_app(settings)

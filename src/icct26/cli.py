@@ -82,7 +82,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # Workers read settings from the environment; hand them the resolved database.
         os.environ["DATABASE_URL"] = url
         uvicorn.run(
-            "icct26.adapters.http.app:create_app_from_env",
+            "icct26.bootstrap:create_app_from_env",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,
@@ -233,7 +233,7 @@ def admin_create(email: str, role: str, password: str | None) -> None:
 
     async def create(container: Any) -> Any:
         actor = Actor(user_id=None, email="cli")
-        return await container.admin.users.create_user(email, StaffRole(role), secret, actor)
+        return await container.users.create_user(email, StaffRole(role), secret, actor)
 
     try:
         user = run_with_container(settings, create)
@@ -248,7 +248,7 @@ def admin_list() -> None:
     """List staff accounts."""
 
     async def users(container: Any) -> Any:
-        return await container.admin.users.list_users()
+        return await container.users.list_users()
 
     for user in run_with_container(_settings(), users):
         state = "active" if user.is_active else "inactive"
@@ -267,7 +267,7 @@ def churches_import(file: Path) -> None:
     lines = file.read_text(encoding="utf-8-sig").splitlines()
 
     async def run(container: Any) -> Any:
-        return await container.registration.churches.import_names(lines)
+        return await container.churches.import_names(lines)
 
     report = run_with_container(_settings(), run)
     for problem in report.invalid:
@@ -290,7 +290,7 @@ def documents_sweep() -> None:
     from icct26.adapters.http.multipart import remove_stale_spools
 
     async def run(container: Any) -> Any:
-        return await container.registration.documents.sweep_orphans()
+        return await container.documents.sweep_orphans()
 
     settings = _settings()
     report = run_with_container(settings, run)
@@ -305,7 +305,7 @@ def documents_purge() -> None:
     """Delete the documents of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS ago."""
 
     async def run(container: Any) -> Any:
-        return await container.registration.documents.purge_rejected()
+        return await container.documents.purge_rejected()
 
     report = run_with_container(_settings(), run)
     click.echo(f"purged {report.files} documents of {report.teams} rejected teams")
@@ -324,7 +324,7 @@ def idempotency_purge() -> None:
     """Delete Idempotency-Key entries older than IDEMPOTENCY_TTL_HOURS."""
 
     async def run(container: Any) -> Any:
-        return await container.registration.idempotency.purge_expired()
+        return await container.idempotency.purge_expired()
 
     click.echo(f"deleted {run_with_container(_settings(), run)} expired idempotency keys")
 

@@ -201,6 +201,6 @@ def test_the_document_is_the_same_on_every_start(settings: Any) -> None:
     no generated (random) examples."""
     from icct26.adapters.http.app import build_litestar
 
-    first, second = (build_litestar(None, settings).openapi_schema.to_schema() for _ in range(2))
+    first, second = (build_litestar(settings).openapi_schema.to_schema() for _ in range(2))
     assert first == second
     assert '"examples"' not in repr(first).replace("'", '"')

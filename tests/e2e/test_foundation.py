@@ -12,10 +12,9 @@ from litestar import get
 from loguru import logger
 
 from icct26.adapters.http import routes
-from icct26.adapters.http.app import create_app
 from icct26.adapters.observability.logging import configure_logging
 from icct26.adapters.resilience import BreakerOpenError
-from icct26.bootstrap import Container
+from icct26.bootstrap import Container, create_app
 from tests.conftest import app_client
 
 pytestmark = pytest.mark.asyncio

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icct26.adapters.db.engine import Database
-from icct26.adapters.http.app import create_app
-from icct26.bootstrap import build_container_with
+from icct26.bootstrap import build_container_with, create_app
 from icct26.config import Settings
 from tests.conftest import app_client
 from tests.support.tcp_proxy import TcpProxy

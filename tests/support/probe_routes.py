@@ -16,7 +16,8 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from sqlalchemy import text
 
-from icct26.bootstrap import Container
+from icct26.adapters.db.engine import Database
+from icct26.adapters.http.dependencies import provide
 
 
 @post("/_probe/upload", include_in_schema=False, request_max_body_size=None, status_code=200)
@@ -33,18 +34,18 @@ async def probe_sleep(seconds: float = 1.0) -> dict[str, float]:
     return {"slept": seconds}
 
 
-@get("/_probe/db", include_in_schema=False)
-async def probe_db(container: NamedDependency[Container]) -> dict[str, int]:
-    async with container.database.session() as session:
+@get("/_probe/db", include_in_schema=False, dependencies=provide("database"))
+async def probe_db(database: NamedDependency[Database]) -> dict[str, int]:
+    async with database.session() as session:
         count = (await session.execute(text("SELECT count(*) FROM churches"))).scalar_one()
     return {"churches": int(count)}
 
 
-@post("/_probe/write-then-sleep", include_in_schema=False, status_code=201)
+@post("/_probe/write-then-sleep", include_in_schema=False, status_code=201, dependencies=provide("database"))
 async def probe_write_then_sleep(
-    container: NamedDependency[Container], name: str, seconds: float = 5.0
+    database: NamedDependency[Database], name: str, seconds: float = 5.0
 ) -> dict[str, str]:
-    async with container.database.session() as session, session.begin():
+    async with database.session() as session, session.begin():
         await session.execute(
             text(
                 "INSERT INTO churches (name, key, created_at, updated_at) VALUES (:name, :name, now(), now())"

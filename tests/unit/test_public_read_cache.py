@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from typing import Any
 
 import pytest
 
@@ -15,7 +14,6 @@ from icct26.adapters.http.conditional import (
     conditional_answer,
     strong_etag,
 )
-from icct26.adapters.http.middleware.public_cache import PublicReadCacheMiddleware
 
 
 class FakeClock:
@@ -97,37 +95,6 @@ def test_conditional_answer(
     assert named.get(b"content-encoding") == (encoding.encode() if encoding else None)
     expected = b"" if status == 304 else entry.gzipped if encoding else entry.body
     assert body == expected
-
-
-@pytest.mark.asyncio
-async def test_middleware_answers_stored_reads_and_passes_everything_else() -> None:
-    cache = PublicReadCache(60.0)
-    cache.put(("/api/list", b"a=1"), b"[1]", 0)
-    passed: list[tuple[str, str]] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        passed.append((scope["method"], scope["path"]))
-
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    async def receive() -> Any:
-        return {"type": "http.request", "body": b""}
-
-    middleware = PublicReadCacheMiddleware(app, lambda: cache)
-    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/api/list", "query_string": b"a=1"}
-    await middleware({**scope, "headers": []}, receive, send)
-    assert passed == []
-    assert sent[0]["status"] == 200 and sent[1]["body"] == b"[1]"
-    assert (b"content-length", b"3") in sent[0]["headers"]
-
-    for other in ({"query_string": b"a=2"}, {"method": "POST"}, {"path": "/api/other"}):
-        await middleware({**scope, **other, "headers": []}, receive, send)
-    assert passed == [("GET", "/api/list"), ("POST", "/api/list"), ("GET", "/api/other")]
-    await PublicReadCacheMiddleware(app, lambda: None)({**scope, "headers": []}, receive, send)
-    assert len(passed) == 4  # before the app's lifespan has built the cache
 
 
 @pytest.mark.asyncio

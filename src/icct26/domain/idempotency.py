@@ -7,10 +7,7 @@ answers live in a store shared by every app process.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -29,49 +26,6 @@ def check_idempotency_key(raw: str) -> str:
     return raw
 
 
-def request_fingerprint(fields: Mapping[str, str], files: Mapping[str, str] | None = None) -> str:
-    """sha256 over the sorted text fields and the sha256 of every file, in one unambiguous encoding.
-
-    Two requests with the same fields and the same file contents have the same fingerprint,
-    whatever order their parts came in.
-    """
-    canonical = json.dumps(
-        {"fields": sorted(fields.items()), "files": sorted((files or {}).items())},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def body_fingerprint(body: bytes) -> str:
-    """Fingerprint of a raw request body (JSON endpoints)."""
-    return hashlib.sha256(body).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class SavedResponse:
-    """The final answer to a request: replayed verbatim for a repeat of it."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedResponse:
-    """An answer its use case already committed under the request's claim, in the transaction of its
-    change (`IdempotentAnswers.record`): nothing is left to store after it."""
-
-    response: SavedResponse
-
-
-Outcome = SavedResponse | RecordedResponse
-
-
-def response_of(outcome: Outcome) -> SavedResponse:
-    return outcome.response if isinstance(outcome, RecordedResponse) else outcome
-
-
 @dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
     """A request's hold on its key; `claimed_at` tells it apart from a later takeover of the key."""
@@ -84,7 +38,9 @@ class IdempotencyClaim:
 @dataclass(frozen=True, slots=True)
 class IdempotencyEntry:
     fingerprint: str
-    response: SavedResponse | None  # None while the first request is still running
+    # The finished request's answer, opaque here: read back only by the adapter that wrote it (or
+    # whose use case recorded it). None while the first request is still running.
+    answer: bytes | None
 
 
 class IdempotencyStore(Protocol):
@@ -109,7 +65,7 @@ class IdempotencyStore(Protocol):
         """The unexpired entry for the key, if any."""
         ...
 
-    async def complete(self, scope: str, key: str, response: SavedResponse, *, claimed_at: datetime) -> None:
+    async def complete(self, scope: str, key: str, answer: bytes, *, claimed_at: datetime) -> None:
         """Record the final answer of the request that claimed the key at `claimed_at`."""
         ...
 
@@ -129,8 +85,9 @@ class IdempotentAnswers(Protocol):
     still leaves the answer for the client's retry, which is replayed instead of run a second time.
     """
 
-    async def record(self, claim: IdempotencyClaim, response: SavedResponse) -> None:
-        """Store `response` for `claim` in the current transaction.
+    async def record(self, claim: IdempotencyClaim, answer: bytes) -> None:
+        """Store `answer` (what the use case did, in a form its adapter can answer a repeat from) for
+        `claim` in the current transaction.
 
         Raises IDEMPOTENCY_IN_PROGRESS when the claim is no longer this request's (it outlived its
         lease and another attempt took the key over), so the caller rolls its change back.

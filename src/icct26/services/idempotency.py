@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
 
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import (
-    IdempotencyClaim,
-    IdempotencyStore,
-    Outcome,
-    RecordedResponse,
-    SavedResponse,
-)
+from icct26.domain.idempotency import IdempotencyClaim, IdempotencyStore
 
 Clock = Callable[[], datetime]
 
@@ -27,25 +21,25 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class IdempotentResult:
-    response: SavedResponse
-    replayed: bool
+class Replay:
+    """The key's request finished before: answer with what it left (`IdempotencyEntry.answer`)."""
+
+    answer: bytes
 
 
 class IdempotencyService:
-    """Claims a key before the work starts; stores the final answer unless it is a server error.
+    """Claims a key before the work starts; keeps the final answer unless it is a server error.
 
-    - new key: run `produce`, keep its answer (4xx included) for `ttl`;
-    - same key, same fingerprint, finished: the stored answer (`replayed=True`), nothing re-runs;
+    - new key: `begin` claims it; the caller runs the request and `finish`es with its answer (4xx
+      included), kept for `ttl`, or `abandon`s it (5xx, exception), so a retry runs afresh;
+    - same key, same fingerprint, finished: `begin` returns the stored answer as a `Replay`;
     - same key still running elsewhere: poll for up to `wait_seconds`, then IDEMPOTENCY_IN_PROGRESS;
     - same key, other fingerprint: IDEMPOTENCY_KEY_REUSED;
-    - 5xx answers and exceptions release the claim, so a retry runs the request afresh;
     - a claim older than `lease` belongs to a request that died with its process and is taken over.
 
-    `execute_claimed` hands the claim to `produce`, so a use case can record its answer in the same
-    transaction as its change (`IdempotentAnswers`): then even a process that dies between its commit
-    and its reply leaves the answer for the retry. Such a `produce` returns a `RecordedResponse`,
-    and no second write follows.
+    A use case may record its answer in the transaction of its change (`IdempotentAnswers`), so even
+    a process that dies between its commit and its reply leaves the answer for the retry; the caller
+    then finishes with `answer=None`.
     """
 
     def __init__(
@@ -65,19 +59,8 @@ class IdempotencyService:
         self._poll_seconds = poll_seconds
         self._clock = clock
 
-    async def execute(
-        self, scope: str, key: str, fingerprint: str, produce: Callable[[], Awaitable[SavedResponse]]
-    ) -> IdempotentResult:
-        return await self.execute_claimed(scope, key, fingerprint, lambda _claim: produce())
-
-    async def execute_claimed(
-        self,
-        scope: str,
-        key: str,
-        fingerprint: str,
-        produce: Callable[[IdempotencyClaim], Awaitable[Outcome]],
-    ) -> IdempotentResult:
-        """`execute`, with `produce` given the claim it runs under."""
+    async def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyClaim | Replay:
+        """Claim the key for this request, or the earlier request's answer to replay."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_seconds
         while True:
@@ -86,8 +69,7 @@ class IdempotencyService:
                 scope, key, fingerprint, now=now, expires_at=now + self._ttl, stale_before=now - self._lease
             )
             if claimed:
-                claim = IdempotencyClaim(scope, key, now)
-                return IdempotentResult(await self._run(claim, produce), replayed=False)
+                return IdempotencyClaim(scope, key, now)
             entry = await self._store.find(scope, key, now=self._clock())
             if entry is None:
                 continue  # released or expired since the claim attempt: claim it again
@@ -97,8 +79,8 @@ class IdempotencyService:
                     "This Idempotency-Key was already used for a different request; "
                     "send a new key for new content",
                 )
-            if entry.response is not None:
-                return IdempotentResult(entry.response, replayed=True)
+            if entry.answer is not None:
+                return Replay(entry.answer)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise DomainError(
@@ -108,34 +90,22 @@ class IdempotencyService:
                 )
             await asyncio.sleep(min(self._poll_seconds, remaining))
 
-    async def _run(
-        self, claim: IdempotencyClaim, produce: Callable[[IdempotencyClaim], Awaitable[Outcome]]
-    ) -> SavedResponse:
-        scope, key, claimed_at = claim.scope, claim.key, claim.claimed_at
+    async def finish(self, claim: IdempotencyClaim, answer: bytes | None) -> None:
+        """Keep `answer` for repeats; None when the use case recorded it with its change."""
+        if answer is None:
+            return
         try:
-            outcome = await produce(claim)
-        except BaseException:
-            # Shielded: a cancelled request (timeout, disconnect) must still let go of its key.
-            await asyncio.shield(self._release(scope, key, claimed_at))
-            raise
-        if isinstance(outcome, RecordedResponse):
-            return outcome.response  # committed with the change
-        response = outcome
-        if response.status >= 500:
-            await self._release(scope, key, claimed_at)
-            return response
-        try:
-            await self._store.complete(scope, key, response, claimed_at=claimed_at)
+            await self._store.complete(claim.scope, claim.key, answer, claimed_at=claim.claimed_at)
         except Exception:
             # The work is done, but a repeat now waits out the lease and then runs afresh.
-            logger.exception("could not store the idempotent response for scope {}", scope)
-        return response
+            logger.exception("could not store the idempotent answer for scope {}", claim.scope)
 
-    async def _release(self, scope: str, key: str, claimed_at: datetime) -> None:
+    async def abandon(self, claim: IdempotencyClaim) -> None:
+        """Let go of the key (server error or exception): a retry runs the request afresh."""
         try:
-            await self._store.release(scope, key, claimed_at=claimed_at)
+            await self._store.release(claim.scope, claim.key, claimed_at=claim.claimed_at)
         except Exception:
-            logger.exception("could not release an idempotency claim for scope {}", scope)
+            logger.exception("could not release an idempotency claim for scope {}", claim.scope)
 
     async def purge_expired(self) -> int:
         """Delete expired keys (`icct26 idempotency purge`)."""

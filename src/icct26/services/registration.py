@@ -10,6 +10,7 @@ Idempotency-Key, the answer to replay is recorded in that same transaction (`Ans
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from loguru import logger
 
 from icct26.config import ConfigError, Settings
-from icct26.domain.idempotency import IdempotencyClaim, SavedResponse
+from icct26.domain.idempotency import IdempotencyClaim
 from icct26.domain.ports import DocumentStore, FileToStore
 from icct26.domain.registration import (
     ChurchLimitPolicy,
@@ -107,14 +108,28 @@ class RegistrationReceipt:
     player_count: int
     submitted_at: datetime
 
+    def recorded(self) -> bytes:
+        """The receipt as the registration's idempotent answer (JSON), committed with the team."""
+        return json.dumps(
+            {
+                "team_id": self.team_id,
+                "team_name": self.team_name,
+                "church_name": self.church_name,
+                "player_count": self.player_count,
+                "submitted_at": self.submitted_at.isoformat(),
+            }
+        ).encode()
 
-@dataclass(frozen=True, slots=True)
-class AnswerToRecord:
-    """The idempotent answer of this request, committed with its team: a retry after a crash between
-    the commit and the reply is replayed instead of meeting its own team as a duplicate."""
-
-    claim: IdempotencyClaim
-    render: Callable[[RegistrationReceipt], SavedResponse]
+    @classmethod
+    def from_recorded(cls, answer: bytes) -> RegistrationReceipt:
+        data = json.loads(answer)
+        return cls(
+            data["team_id"],
+            data["team_name"],
+            data["church_name"],
+            int(data["player_count"]),
+            datetime.fromisoformat(data["submitted_at"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +189,17 @@ class RegistrationService:
         self,
         fields: Mapping[str, str],
         files: Mapping[str, SpooledUpload],
-        answer: AnswerToRecord | None = None,
+        claim: IdempotencyClaim | None = None,
     ) -> RegistrationReceipt:
         """Validate, store the documents, and insert a pending team in one short transaction.
 
         Raises REGISTRATION_CLOSED, VALIDATION_FAILED (all field errors), UNKNOWN_CHURCH,
         CHURCH_LIMIT_REACHED, DUPLICATE_TEAM, DUPLICATE_CAPTAIN_EMAIL or STORAGE_UNAVAILABLE
-        (and IDEMPOTENCY_IN_PROGRESS when `answer`'s claim was taken over by a later attempt).
+        (and IDEMPOTENCY_IN_PROGRESS when `claim` was taken over by a later attempt).
+
+        Under an Idempotency-Key `claim`, the receipt is recorded as the request's answer in the
+        team's own transaction: a retry after a crash between the commit and the reply is replayed
+        instead of meeting its own team as a duplicate.
         """
         self._policy.window.check(self._clock())
         draft = parse_registration_form(
@@ -212,8 +231,8 @@ class RegistrationService:
                 uow.outbox.enqueue(
                     "registration_received", draft.captain.email, team_pk, self._email_context(team, receipt)
                 )
-                if answer is not None:
-                    await uow.answers.record(answer.claim, answer.render(receipt))
+                if claim is not None:
+                    await uow.answers.record(claim, receipt.recorded())
                 committing = True
                 await uow.commit()
         except BaseException:

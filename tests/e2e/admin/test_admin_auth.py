@@ -24,7 +24,7 @@ _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 def admin_operations(container: Container) -> list[tuple[str, str]]:
     """(method, concrete path) of every route under /admin in the app, found by walking its routes."""
-    app = build_litestar(container, container.settings)
+    app = build_litestar(container.settings)
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.startswith("/admin"):

@@ -13,9 +13,8 @@ from sqlalchemy import text
 
 from icct26.adapters.db.engine import Database
 from icct26.adapters.http import app as app_module
-from icct26.adapters.http.app import create_app
 from icct26.adapters.http.auth import Principal
-from icct26.bootstrap import Container
+from icct26.bootstrap import Container, create_app
 from tests.conftest import app_client
 from tests.support.probe_routes import PROBE_ROUTES
 

@@ -15,9 +15,14 @@ from sqlalchemy import select, update
 
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.models import AuditRecord, TeamRecord
-from icct26.adapters.http.app import create_app
 from icct26.adapters.resilience import BreakerRegistry
-from icct26.bootstrap import Container, build_container_with, build_mail_sender, build_outbox_worker
+from icct26.bootstrap import (
+    Container,
+    build_container_with,
+    build_mail_sender,
+    build_outbox_worker,
+    create_app,
+)
 from tests.conftest import app_client, make_settings
 from tests.support.factories import bearer_for, create_team
 from tests.support.outbox_rows import enqueue, outbox_rows

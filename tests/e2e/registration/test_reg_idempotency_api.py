@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from icct26.adapters.http.app import create_app
 from icct26.adapters.storage.remote import put_each
-from icct26.bootstrap import Container
+from icct26.bootstrap import Container, create_app
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import FileToStore
 from tests.support.registration_forms import (
@@ -88,7 +87,7 @@ async def test_concurrent_duplicates_create_one_team(container: Container) -> No
 def hold_registrations(container: Container) -> tuple[asyncio.Event, asyncio.Event]:
     """Make registrations wait inside the use case: `started` is set on entry, `release` lets them go."""
     started, release = asyncio.Event(), asyncio.Event()
-    service = container.registration.registration
+    service = container.registration
     real = service.register
 
     async def slow_register(*args: Any) -> Any:
@@ -179,7 +178,7 @@ async def test_server_errors_are_not_kept_and_leave_no_files(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     store = FailingStore(container.storage)
-    container.registration.registration._store = store  # type: ignore[assignment]
+    container.registration._store = store  # type: ignore[assignment]
     form = RegistrationForm.valid()
     failed = await post_form(client, form, key=KEY)
     assert failed.status_code == 503 and failed.json()["error_code"] == "STORAGE_UNAVAILABLE"

@@ -62,7 +62,7 @@ async def test_registration_status(client: httpx.AsyncClient) -> None:
 async def test_availability_counts_active_teams_of_every_known_church(
     client: httpx.AsyncClient, container: Container, church_names: list[str]
 ) -> None:
-    await container.registration.churches.import_names(church_names)
+    await container.churches.import_names(church_names)
     full, half = church_names[0], church_names[1]
     for n, church in enumerate([full, full, half, half], start=1):
         assert (await post_form(client, RegistrationForm.valid(n, church=church))).status_code == 201

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from icct26.adapters.http.app import create_app
-from icct26.bootstrap import Container
+from icct26.bootstrap import Container, create_app
 from tests.support.registration_forms import (
     RegistrationForm,
     asgi_clients,

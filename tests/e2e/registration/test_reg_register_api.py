@@ -231,7 +231,7 @@ async def test_client_file_names_never_reach_storage_keys(
 async def test_closed_registry_refuses_unknown_churches(
     client: httpx.AsyncClient, container: Container, settings_overrides: dict[str, Any]
 ) -> None:
-    await container.registration.churches.import_names(["CSI Immanuel Church"])
+    await container.churches.import_names(["CSI Immanuel Church"])
     body = problem(
         await post_form(client, RegistrationForm.valid(church="CSI Nowhere Church")), 422, "UNKNOWN_CHURCH"
     )

@@ -14,13 +14,13 @@ from icct26.adapters.db.engine import Database
 from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import IdempotencyClaim, SavedResponse
-from icct26.services.idempotency import IdempotencyService
+from icct26.domain.idempotency import IdempotencyClaim
+from icct26.services.idempotency import IdempotencyService, Replay
 
 pytestmark = pytest.mark.asyncio
 SCOPE = "POST /api/register/team"
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
-CREATED = SavedResponse(201, b'{"team_id":"ICCT-001"}', {"content-type": "application/json"})
+CREATED = b'{"team_id":"ICCT-001"}'  # what a use case records: opaque to the store
 
 
 async def claim(store: SqlIdempotencyStore, key: str, at: datetime, lease: timedelta) -> bool:
@@ -34,20 +34,16 @@ async def test_the_answer_commits_with_the_change_and_is_replayed(database: Data
     assert await claim(store, "k1", T0, timedelta(minutes=5))
     async with SqlRegistrationUnitOfWork(database) as uow:
         await uow.answers.record(IdempotencyClaim(SCOPE, "k1", T0), CREATED)
-        assert (await store.find(SCOPE, "k1", now=T0)).response is None  # type: ignore[union-attr]
+        assert (await store.find(SCOPE, "k1", now=T0)).answer is None  # type: ignore[union-attr]
         await uow.commit()
 
     entry = await store.find(SCOPE, "k1", now=T0)
-    assert entry is not None and entry.response == CREATED
+    assert entry is not None and entry.answer == CREATED
     service = IdempotencyService(
         store, ttl=timedelta(hours=24), wait_seconds=0, lease=timedelta(minutes=5), clock=lambda: T0
     )
 
-    async def must_not_run() -> SavedResponse:
-        raise AssertionError("a recorded answer is replayed, not produced again")
-
-    result = await service.execute(SCOPE, "k1", "fp", must_not_run)
-    assert result.replayed and result.response == CREATED
+    assert await service.begin(SCOPE, "k1", "fp") == Replay(CREATED)
 
 
 async def test_a_rolled_back_change_leaves_no_answer(database: Database) -> None:
@@ -57,7 +53,7 @@ async def test_a_rolled_back_change_leaves_no_answer(database: Database) -> None
         await uow.answers.record(IdempotencyClaim(SCOPE, "k1", T0), CREATED)  # never committed
 
     entry = await store.find(SCOPE, "k1", now=T0)
-    assert entry is not None and entry.response is None
+    assert entry is not None and entry.answer is None
 
 
 async def test_a_claim_taken_over_cannot_record_its_answer(database: Database) -> None:
@@ -72,4 +68,4 @@ async def test_a_claim_taken_over_cannot_record_its_answer(database: Database) -
             await uow.answers.record(IdempotencyClaim(SCOPE, "k1", T0), CREATED)
     assert refused.value.code is ErrorCode.IDEMPOTENCY_IN_PROGRESS
     entry = await store.find(SCOPE, "k1", now=later)
-    assert entry is not None and entry.response is None  # still the later attempt's to answer
+    assert entry is not None and entry.answer is None  # still the later attempt's to answer

@@ -43,7 +43,7 @@ async def icct26(settings: Settings, *args: str, cwd: Path) -> tuple[int, str, s
 
 
 async def test_church_import_is_idempotent_by_key(container: Container, church_names: list[str]) -> None:
-    service = container.registration.churches
+    service = container.churches
     report = await service.import_names(["# comment", "", *church_names, church_names[0].upper(), "x"])
     assert report.added == len(church_names)
     assert report.already_present == 0
@@ -63,7 +63,7 @@ async def test_churches_import_command(container: Container, church_names: list[
     assert f"added {len(church_names)}, already present 0" in out
     code, out, _ = await icct26(container.settings, "churches", "import", str(source), cwd=tmp_path)
     assert code == 0 and f"added 0, already present {len(church_names)}" in out
-    availability = await container.registration.churches.availability()
+    availability = await container.churches.availability()
     assert availability.total == len(church_names) and availability.locked == 0
 
 
@@ -75,9 +75,7 @@ def age(store_root: Path, key: str, minutes: int) -> None:
 async def test_orphan_sweep_removes_only_old_unreferenced_objects(
     container: Container, tmp_path: Path
 ) -> None:
-    receipt = await container.registration.registration.register(
-        *spool(RegistrationForm.valid(1), tmp_path / "spool")
-    )
+    receipt = await container.registration.register(*spool(RegistrationForm.valid(1), tmp_path / "spool"))
     assert receipt.team_id == "ICCT-001"
     store = container.storage
     root = container.settings.data_path / "documents"
@@ -95,7 +93,7 @@ async def test_orphan_sweep_removes_only_old_unreferenced_objects(
         "created_at, updated_at) VALUES ('gallery/photo.png', 'image/png', 'png', 1, 1, 11, now(), now())",
     )
 
-    report = await container.registration.documents.sweep_orphans()
+    report = await container.documents.sweep_orphans()
     assert report.deleted == 1
     assert report.scanned == len(kept) + 3
     assert await stored_keys(store) == kept | {"teams/inflight/aadhar-new.jpg", "gallery/photo.png"}
@@ -114,7 +112,7 @@ async def test_orphan_sweep_removes_only_old_unreferenced_objects(
 
 
 async def test_purge_removes_documents_of_long_rejected_teams(container: Container, tmp_path: Path) -> None:
-    registration = container.registration.registration
+    registration = container.registration
     for n in (1, 2, 3):
         await registration.register(
             *spool(RegistrationForm.valid(n, church=f"CSI Church {n}"), tmp_path / f"s{n}")
@@ -139,7 +137,7 @@ async def test_purge_removes_documents_of_long_rejected_teams(container: Contain
     }
     assert len(old_keys) == 25
 
-    report = await container.registration.documents.purge_rejected()
+    report = await container.documents.purge_rejected()
     assert (report.teams, report.files, report.failed_teams) == (1, 25, 0)
     remaining = await document_keys(container.database)
     assert len(remaining) == 50 and not remaining & old_keys

@@ -33,7 +33,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def service_with(container: Container, **changes: Any) -> RegistrationService:
-    current = container.registration.registration
+    current = container.registration
     return RegistrationService(
         unit_of_work=changes.get("unit_of_work", lambda: SqlRegistrationUnitOfWork(container.database)),
         store=changes.get("store", container.storage),
@@ -47,7 +47,7 @@ async def register(service: RegistrationService, form: RegistrationForm, tmp_pat
 
 
 async def test_a_rejected_team_frees_its_slot(container: Container, tmp_path: Path) -> None:
-    service = container.registration.registration
+    service = container.registration
     church = "CSI Christ Church"
     first = await register(service, RegistrationForm.valid(1, church=church), tmp_path)
     await register(service, RegistrationForm.valid(2, church=church), tmp_path)
@@ -101,7 +101,7 @@ class RemoteLikeStore(HookedStore):
 async def test_a_refusal_known_in_advance_uploads_nothing_to_a_remote_store(
     container: Container, tmp_path: Path, cheap_writes: bool
 ) -> None:
-    plain = container.registration.registration
+    plain = container.registration
     church = "CSI Christ Church"
     for n in (1, 2):
         await register(plain, RegistrationForm.valid(n, church=church), tmp_path / str(n))
@@ -120,7 +120,7 @@ async def test_a_refusal_known_in_advance_uploads_nothing_to_a_remote_store(
 async def test_a_refusal_inside_the_transaction_removes_the_stored_files(
     container: Container, tmp_path: Path
 ) -> None:
-    plain = container.registration.registration
+    plain = container.registration
     rival = RegistrationForm.valid(2, church="CSI Other Church")
     rival.fields["captain_email"] = "captain1@example.com"
 
@@ -184,7 +184,7 @@ async def test_team_numbers_are_given_back_on_rollback(container: Container) -> 
 async def test_an_open_registry_adds_the_church_once_in_any_spelling(
     container: Container, tmp_path: Path
 ) -> None:
-    service = container.registration.registration
+    service = container.registration
     a = await register(service, RegistrationForm.valid(1, church="CSI St. Peter's Church"), tmp_path)
     b = await register(service, RegistrationForm.valid(2, church="csi st peters   church"), tmp_path)
     assert a.church_name == b.church_name == "CSI St. Peter's Church"

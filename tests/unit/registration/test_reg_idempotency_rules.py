@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from icct26.adapters.http.middleware.idempotency import BodyFingerprint
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import body_fingerprint, check_idempotency_key, request_fingerprint
+from icct26.domain.idempotency import check_idempotency_key
 
 
 @pytest.mark.parametrize("key", ["a", "6f1c3c2e-8d0a-4c55-9a43-0d1f7b1c2a11", "x" * 255, "with space ~!"])
@@ -22,30 +25,47 @@ def test_other_keys_are_invalid(key: str) -> None:
     assert invalid.value.code is ErrorCode.IDEMPOTENCY_KEY_INVALID
 
 
-fields = st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=8)
-hashes = st.dictionaries(
-    st.text(max_size=20), st.text("0123456789abcdef", min_size=64, max_size=64), max_size=5
-)
+def fingerprint(body: list[bytes], *, path: str = "/api/register/team", content_type: str = "") -> str:
+    scope: Any = {
+        "method": "POST",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"content-type", content_type.encode())] if content_type else [],
+    }
+    prints = BodyFingerprint(scope)
+    for chunk in body:
+        prints.feed(chunk)
+    return prints.hexdigest()
 
 
-@given(fields, hashes)
-def test_fingerprint_ignores_part_order(text: dict[str, str], files: dict[str, str]) -> None:
-    reordered = dict(reversed(list(text.items())))
-    assert request_fingerprint(text, files) == request_fingerprint(
-        reordered, dict(reversed(list(files.items())))
+def multipart(boundary: str, fields: dict[str, str]) -> bytes:
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode()
+
+
+FORM = {"team_name": "Zion", "church_name": "CSI St. Peter's Church", "captain_name": "John"}
+
+
+@given(st.integers(min_value=1, max_value=400), st.text("abcdefghij0123456789", min_size=8, max_size=40))
+def test_a_retried_form_with_a_new_boundary_has_the_same_fingerprint(chunk: int, boundary: str) -> None:
+    first = multipart("----formdata-a1b2c3d4e5", FORM)
+    again = multipart(boundary, FORM)
+    chunks = [again[i : i + chunk] for i in range(0, len(again), chunk)]
+    assert fingerprint(chunks, content_type=f"multipart/form-data; boundary={boundary}") == fingerprint(
+        [first], content_type="multipart/form-data; boundary=----formdata-a1b2c3d4e5"
     )
 
 
-def test_fingerprint_changes_with_any_field_or_file() -> None:
-    base = request_fingerprint({"team_name": "Zion", "church_name": "CSI"}, {"pastor_letter": "a" * 64})
-    assert base != request_fingerprint(
-        {"team_name": "Zion ", "church_name": "CSI"}, {"pastor_letter": "a" * 64}
+def test_fingerprint_changes_with_the_body_the_path_or_a_field() -> None:
+    json = "application/json"
+    base = fingerprint([b'{"name":"Zion"}'], content_type=json)
+    assert base == fingerprint([b'{"name":', b'"Zion"}'], content_type=json)
+    assert base != fingerprint([b'{"name":"Zion "}'], content_type=json)
+    assert base != fingerprint([b'{"name":"Zion"}'], content_type=json, path="/api/register/other")
+    form = "multipart/form-data; boundary=xyz123"
+    assert fingerprint([multipart("xyz123", FORM)], content_type=form) != fingerprint(
+        [multipart("xyz123", {**FORM, "team_name": "Zion 2"})], content_type=form
     )
-    assert base != request_fingerprint(
-        {"team_name": "Zion", "church_name": "CSI"}, {"pastor_letter": "b" * 64}
-    )
-    assert base != request_fingerprint({"team_name": "Zion", "church_name": "CSI"}, {"group_photo": "a" * 64})
-    # Field/file boundaries cannot be shifted to forge the same fingerprint.
-    assert request_fingerprint({"ab": "c"}) != request_fingerprint({"a": "bc"})
-    assert request_fingerprint({"x": "1"}, {}) != request_fingerprint({}, {"x": "1"})
-    assert len(base) == 64 and body_fingerprint(b"{}") != body_fingerprint(b"{ }")

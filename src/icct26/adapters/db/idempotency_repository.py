@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.models import IdempotencyRecord
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import IdempotencyClaim, IdempotencyEntry, SavedResponse
+from icct26.domain.idempotency import IdempotencyClaim, IdempotencyEntry
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
@@ -30,16 +30,13 @@ def _same_claim(scope: str, key: str, claimed_at: datetime) -> list[ColumnElemen
     return [_T.scope == scope, _T.key == key, _T.state == IN_PROGRESS, _T.created_at == claimed_at]
 
 
-def _completion(scope: str, key: str, response: SavedResponse, claimed_at: datetime) -> Update:
+def _completion(scope: str, key: str, answer: bytes, claimed_at: datetime) -> Update:
+    # The answer is opaque bytes (see IdempotencyEntry); the status and headers columns of rows
+    # written before it are no longer read.
     return (
         update(_T)
         .where(*_same_claim(scope, key, claimed_at))
-        .values(
-            state=COMPLETED,
-            response_status=response.status,
-            response_headers=dict(response.headers),
-            response_body=response.body,
-        )
+        .values(state=COMPLETED, response_status=None, response_headers=None, response_body=answer)
         .returning(_T.id)
     )
 
@@ -86,8 +83,8 @@ class SqlIdempotentAnswers:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(self, claim: IdempotencyClaim, response: SavedResponse) -> None:
-        stmt = _completion(claim.scope, claim.key, response, claim.claimed_at)
+    async def record(self, claim: IdempotencyClaim, answer: bytes) -> None:
+        stmt = _completion(claim.scope, claim.key, answer, claim.claimed_at)
         if (await self._session.execute(stmt)).first() is None:
             raise DomainError(
                 ErrorCode.IDEMPOTENCY_IN_PROGRESS,
@@ -122,23 +119,20 @@ class SqlIdempotencyStore:
             return (await conn.execute(_CLAIM, params)).first() is not None
 
     async def find(self, scope: str, key: str, *, now: datetime) -> IdempotencyEntry | None:
-        stmt = select(
-            _T.fingerprint, _T.state, _T.response_status, _T.response_headers, _T.response_body
-        ).where(_T.scope == scope, _T.key == key, _T.expires_at > now)
+        stmt = select(_T.fingerprint, _T.state, _T.response_body).where(
+            _T.scope == scope, _T.key == key, _T.expires_at > now
+        )
         async with self._database.engine.connect() as conn:
             row = (await conn.execute(stmt)).one_or_none()
         if row is None:
             return None
-        response = None
-        if row.state == COMPLETED and row.response_status is not None:
-            headers = {str(k): str(v) for k, v in (row.response_headers or {}).items()}
-            response = SavedResponse(row.response_status, bytes(row.response_body or b""), headers)
-        return IdempotencyEntry(row.fingerprint, response)
+        answer = bytes(row.response_body or b"") if row.state == COMPLETED else None
+        return IdempotencyEntry(row.fingerprint, answer)
 
-    async def complete(self, scope: str, key: str, response: SavedResponse, *, claimed_at: datetime) -> None:
+    async def complete(self, scope: str, key: str, answer: bytes, *, claimed_at: datetime) -> None:
         # A no-op when the request already recorded its answer in its own transaction.
         async with self._database.engine.begin() as conn:
-            await conn.execute(_completion(scope, key, response, claimed_at))
+            await conn.execute(_completion(scope, key, answer, claimed_at))
 
     async def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
         async with self._database.engine.begin() as conn:

@@ -6,20 +6,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, Router, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from icct26.adapters.db.engine import Database
 from icct26.adapters.db.outbox_repository import SqlEmailUnitOfWork
-from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
-from icct26.adapters.http.idempotency import idempotency_key, json_answer, respond_idempotently
+from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
+from icct26.adapters.mail.worker import OutboxWorker
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import SavedResponse, body_fingerprint
 from icct26.services.outbox import MAX_PAGE, MAX_PAGE_SIZE, list_outbox, resend_team_email
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -69,13 +68,13 @@ class AdminEmailsController(Controller):
     )
     async def list_emails(
         self,
-        container: NamedDependency[Container],
+        database: NamedDependency[Database],
         status: Annotated[str | None, QueryParameter(description="pending|sending|sent|failed")] = None,
         # Bounds are checked by the service (every field error at once); documented here.
         page: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": MAX_PAGE})] = 1,
         page_size: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE})] = 50,
     ) -> OutboxEmailPage:
-        async with SqlEmailUnitOfWork(container.database) as uow:
+        async with SqlEmailUnitOfWork(database) as uow:
             result = await list_outbox(uow.emails, status, page, page_size)
         return OutboxEmailPage(
             success=True,
@@ -123,34 +122,20 @@ class AdminEmailsController(Controller):
         },
     )
     async def resend_email(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: str
-    ) -> Response[bytes]:
+        self,
+        request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
+        outbox_worker: NamedDependency[OutboxWorker],
+        team_id: str,
+    ) -> Response[ResendEmailResponse]:
         """With an `Idempotency-Key`, a retried request queues the email only once."""
-
-        async def produce() -> SavedResponse:
-            result = await resend_team_email(
-                lambda: SqlEmailUnitOfWork(container.database), team_id, actor_of(request)
-            )
-            container.outbox_worker.wake()  # no wait for the next poll when the worker runs in-process
-            kind = result.kind.value.replace("_", " ")
-            body = ResendEmailResponse(
-                success=True,
-                message=f"The {kind} email for {result.team_id} has been queued.",
-                team_id=result.team_id,
-                email_notification="queued",
-            )
-            return json_answer(HTTP_202_ACCEPTED, body)
-
-        return await respond_idempotently(
-            request,
-            container.registration.idempotency,
-            key=idempotency_key(request),
-            scope=f"POST {request.url.path} u{principal_of(request).user_id}",
-            fingerprint=body_fingerprint(b""),
-            produce=produce,
+        result = await resend_team_email(lambda: SqlEmailUnitOfWork(database), team_id, actor_of(request))
+        outbox_worker.wake()  # no wait for the next poll when the worker runs in-process
+        kind = result.kind.value.replace("_", " ")
+        body = ResendEmailResponse(
+            success=True,
+            message=f"The {kind} email for {result.team_id} has been queued.",
+            team_id=result.team_id,
+            email_notification="queued",
         )
-
-
-def admin_emails_router() -> Router:
-    """A fresh router per app: staff may read the outbox, admins may re-send."""
-    return Router(path="/admin", route_handlers=[AdminEmailsController], guards=[staff_guard])
+        return Response(body, status_code=HTTP_202_ACCEPTED)

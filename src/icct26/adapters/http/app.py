@@ -1,39 +1,73 @@
-"""The app factory: the one place that wires routes, error handlers, middleware and OpenAPI."""
+"""The app factory: Litestar's own features configured in one place, plus the middleware it lacks.
+
+A request's path through the shell (docs/ARCHITECTURE.md draws it):
+uvicorn's proxy-headers middleware (client IP and scheme from trusted proxies) → `ConnectionLayer`
+(request id, access log, readable refusals) → Litestar: CORS, allowed hosts, routing → the matched
+route's middleware, which read its `opt` (Prometheus metrics → rate limit → timeout → idempotency) →
+guards → handler. Exceptions anywhere inside Litestar become problem+json (`errors.py`); the
+`before_send` hook puts the security headers on every answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, cast
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.config.cors import CORSConfig
+from litestar.enums import ParamType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIType, Parameter, Schema, SecurityScheme, Tag
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Redirect
 from litestar.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from icct26 import __version__
 from icct26.adapters.http.conditional import GZIP_LEVEL, SKIP_COMPRESSION
 from icct26.adapters.http.errors import EXCEPTION_HANDLERS
 from icct26.adapters.http.metrics import prometheus_metrics
-from icct26.adapters.http.middleware.stack import wrap_app
+from icct26.adapters.http.middleware.connection import ConnectionLayer
+from icct26.adapters.http.middleware.idempotency import WRITE_METHODS, IdempotencyMiddleware
+from icct26.adapters.http.middleware.policy import IDEMPOTENT, UNMETERED, Idempotent, route_policy
+from icct26.adapters.http.middleware.rate_limit import Quotas, RateLimitMiddleware
+from icct26.adapters.http.middleware.response_headers import before_send
+from icct26.adapters.http.middleware.timeout import TimeoutMiddleware
 from icct26.adapters.http.routes import route_handlers
-from icct26.adapters.observability.logging import configure_logging
-from icct26.adapters.observability.metrics import HttpMetrics
-from icct26.bootstrap import Container, build_container
-from icct26.config import Settings, load_settings
+from icct26.config import Settings
+
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ALLOW_HEADERS = ["content-type", "authorization", "idempotency-key", "x-request-id", "if-none-match"]
+EXPOSE_HEADERS = [
+    "x-request-id",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "idempotent-replayed",
+    "location",
+    "etag",
+    "content-disposition",
+]
+# The interactive docs load the Swagger UI's scripts and styles, which the API's strict CSP forbids.
+DOCS_POLICY = route_policy(csp=b"", rate_limit=UNMETERED)
 
 
-def provide_container(state: State) -> Container:
-    container: Container = state.container
-    return container
+def cors_config(settings: Settings) -> CORSConfig:
+    return CORSConfig(
+        allow_origins=settings.cors_origin_list or ["*"],
+        allow_methods=list(ALLOW_METHODS),  # type: ignore[arg-type]
+        allow_headers=list(ALLOW_HEADERS),
+        expose_headers=list(EXPOSE_HEADERS),
+        max_age=600,
+    )
 
 
-@get("/docs", include_in_schema=False)
+@get("/docs", include_in_schema=False, opt=DOCS_POLICY)
 async def docs_redirect() -> Redirect:
     return Redirect(path="/schema/swagger")
 
@@ -44,6 +78,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
         version=__version__,
         description="Team registration, review, schedule and results for the ICCT26 tournament.",
         path="/schema",
+        openapi_router=Router(path="/schema", route_handlers=[], opt=DOCS_POLICY, include_in_schema=False),
         render_plugins=[SwaggerRenderPlugin()] if settings.docs_enabled else [],
         enabled_endpoints={"openapi.json", "openapi.yaml", "swagger"}
         if settings.docs_enabled
@@ -67,33 +102,29 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
     )
 
 
-def build_litestar(
-    container: Container | None, settings: Settings, metrics: HttpMetrics | None = None
-) -> Litestar:
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        owned = container is None
-        active = container or await build_container(settings)
-        app.state.container = active
-        app.state.services = active  # read by adapters/http/dependencies.py
-        await active.start()  # background work, e.g. the in-process outbox worker
-        try:
-            yield
-        finally:
-            if owned:
-                await active.close()
-            else:
-                await active.stop_background()
-
+def build_litestar(settings: Settings, lifespan: Lifespan | None = None) -> Litestar:
+    """The Litestar app; `lifespan` (from the composition root) puts the services in `app.state`."""
     handlers: list[Any] = [*route_handlers(settings), prometheus_metrics]
     if settings.docs_enabled:
         handlers.append(docs_redirect)
-    return Litestar(
+    prometheus = PrometheusConfig(app_name="icct26", prefix="icct26_http", group_path=True)
+    quotas = Quotas(
+        enabled=settings.rate_limit_enabled,
+        default=settings.rate_limit_default_per_minute,
+        registration=settings.rate_limit_registration_per_minute,
+        admin=settings.rate_limit_admin_per_minute,
+    )
+    app = Litestar(
         route_handlers=handlers,
-        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
+        middleware=[
+            prometheus.middleware,
+            RateLimitMiddleware(quotas),
+            TimeoutMiddleware(settings.request_timeout_seconds),
+            IdempotencyMiddleware(),
+        ],
+        before_send=[before_send],
+        cors_config=cors_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
-        # CORS is not configured here: it wraps the whole stack (middleware/stack.py), so that
-        # responses refused before routing carry it too.
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=settings.gzip_min_bytes,
@@ -101,28 +132,48 @@ def build_litestar(
             exclude=["^/documents/"],  # stored PDFs and photos are compressed already
             exclude_opt_key=SKIP_COMPRESSION,  # handlers that send pre-compressed cached bodies
         ),
-        state=State({"metrics": metrics or HttpMetrics()}),
         openapi_config=_openapi(settings),
-        lifespan=[lifespan],
+        lifespan=[lifespan] if lifespan is not None else [],
         request_max_body_size=settings.max_body_bytes,
         debug=False,
         logging_config=None,
     )
+    document_idempotency(app)
+    return app
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> ASGIApp:
-    """Build the ASGI app. With a container, the caller owns its lifecycle (tests, benchmarks)."""
-    settings = settings or (container.settings if container else load_settings())
-    metrics = HttpMetrics()
-    return wrap_app(build_litestar(container, settings, metrics), settings, metrics)
+IDEMPOTENCY_KEY_PARAMETER = Parameter(
+    name="Idempotency-Key",
+    param_in=ParamType.HEADER,
+    required=False,
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+    description="1-255 printable characters. A repeat with the same key and the same request replays "
+    "the first answer with `Idempotent-Replayed: true`; the same key with another request answers "
+    "422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409 IDEMPOTENCY_IN_PROGRESS.",
+)
 
 
-def create_app_from_env() -> ASGIApp:
-    """Factory for the server (`uvicorn --factory icct26.adapters.http.app:create_app_from_env`)."""
-    settings = load_settings()
-    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
-    return create_app(settings)
+def document_idempotency(app: Litestar) -> None:
+    """Add the `Idempotency-Key` header to the OpenAPI operation of every route that honours it."""
+    schema = app.openapi_schema
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler.opt.get(IDEMPOTENT), Idempotent):
+                continue
+            item = (schema.paths or {}).get(route.path_format or "/")
+            for method in handler.http_methods & WRITE_METHODS:
+                operation = getattr(item, method.lower(), None)
+                if operation is not None:
+                    operation.parameters = [*(operation.parameters or []), IDEMPOTENCY_KEY_PARAMETER]
 
 
-def request_container(request: Request[Any, Any, Any]) -> Container:
-    return provide_container(request.app.state)
+def build_app(settings: Settings, lifespan: Lifespan | None = None) -> ASGIApp:
+    """The ASGI app a server runs: Litestar inside the connection layer and the proxy-headers one."""
+    litestar = build_litestar(settings, lifespan)
+    app: ASGIApp = ConnectionLayer(
+        litestar, cors=cors_config(settings), default_body_limit=settings.max_body_bytes
+    )
+    # The client address from X-Forwarded-For/-Proto, only from FORWARDED_ALLOW_IPS (uvicorn's own
+    # middleware; `icct26 serve` turns uvicorn's copy off so that in-process tests see the same).
+    proxied: Any = ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))  # type: ignore[arg-type]
+    return cast(ASGIApp, proxied)

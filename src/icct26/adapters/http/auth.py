@@ -15,7 +15,8 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from icct26.adapters.http.middleware.request_context import client_ip
+from icct26.adapters.http.dependencies import SERVICES_STATE_KEY
+from icct26.adapters.http.middleware.rate_limit import client_ip
 from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
 
@@ -71,7 +72,11 @@ class TokenService:
         role = claims.get("role")
         if role not in ("admin", "viewer"):
             raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.")
-        return Principal(user_id=int(claims["sub"]), email=str(claims.get("email", "")), role=role)
+        try:
+            user_id = int(claims["sub"])
+        except (TypeError, ValueError):  # signed by us, but not a token we issue
+            raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.") from None
+        return Principal(user_id=user_id, email=str(claims.get("email", "")), role=role)
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -83,7 +88,7 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 
 
 def token_service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TokenService:
-    service: TokenService = connection.app.state.container.tokens
+    service: TokenService = connection.app.state[SERVICES_STATE_KEY].tokens
     return service
 
 
@@ -116,7 +121,7 @@ async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> P
     """The token's account as it is now: a deleted or deactivated account is refused at once, and a
     changed role applies to the next request rather than when the token expires."""
     token_holder = authenticate(connection)
-    user = await connection.app.state.container.admin.auth.current_user(token_holder.user_id)
+    user = await connection.app.state[SERVICES_STATE_KEY].auth.current_user(token_holder.user_id)
     principal = Principal(user_id=user.id, email=user.email, role=user.role)
     _remember(connection, principal)
     return principal

@@ -13,13 +13,17 @@ from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import Dependency, Parameter
 from litestar.response import Stream
 
+from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.file_docs import file_operation
+from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
+from icct26.adapters.storage.signing import LinkSigner
+from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
+from icct26.domain.ports import DocumentStore
 
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -51,6 +55,9 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     operation_id="getDocument",
     summary="Open a document through a signed, short-lived link",
     tags=["documents"],
+    dependencies=provide("signer", "settings", "storage"),
+    # Stored documents open in the browser's own PDF or image viewer, which `default-src 'none'` breaks.
+    opt=route_policy(csp=b""),
     responses=problem_responses(*REQUEST_ERRORS, ErrorCode.DOCUMENT_NOT_FOUND),
     operation_class=file_operation(
         [*(media_type for _, media_type in _MAGIC), "image/webp", FALLBACK_TYPE],
@@ -58,12 +65,14 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     ),
 )
 async def get_document(
-    container: NamedDependency[Container],
+    signer: NamedDependency[LinkSigner],
+    settings: NamedDependency[Settings],
+    storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
     token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
 ) -> Stream:
-    key = container.signer.verify(token, container.settings.signed_url_ttl_seconds)
-    chunks = container.storage.read(key)
+    key = signer.verify(token, settings.signed_url_ttl_seconds)
+    chunks = storage.read(key)
     # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
     first = await anext(chunks, b"")
     media_type = content_type_of(first)

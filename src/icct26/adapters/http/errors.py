@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import Receive, Scope, Send
 from loguru import logger
 
 from icct26.adapters.db.errors import (
@@ -121,3 +122,19 @@ EXCEPTION_HANDLERS: Any = {
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }
+
+
+def render_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """The problem+json answer the handlers above give for `exc`."""
+    if isinstance(exc, DomainError):
+        return handle_domain_error(request, exc)
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(request, exc)
+    return handle_unexpected(request, exc)
+
+
+async def send_exception(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """Answer with `exc` from inside a route's middleware, so the layers around it (metrics) see the
+    answer; an exception raised there would be rendered outside all of them."""
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    await render_exception(request, exc).to_asgi_response(app=None, request=request)(scope, receive, send)

@@ -6,7 +6,6 @@ Built per app by `gallery_router(settings)` because the upload's body limit come
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,26 +15,21 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.params import Body, HeaderParameter, Parameter
+from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
-from icct26.adapters.http.idempotency import (
-    IDEMPOTENCY_KEY_HEADER,
-    idempotency_key,
-    json_answer,
-    respond_idempotently,
-)
-from icct26.adapters.http.middleware.route_rules import GALLERY_MULTIPART_OVERHEAD
+from icct26.adapters.http.auth import actor_of, staff_guard
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import SavedResponse, request_fingerprint
 from icct26.domain.schedule import format_match_time
-from icct26.services.gallery import PublishedImage
+from icct26.services.gallery import GalleryService, PublishedImage
 
 C = ErrorCode
+# The limit is on the image; the multipart framing and caption come on top of it.
+GALLERY_MULTIPART_OVERHEAD = 64 * 1024
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
@@ -83,9 +77,7 @@ def _absolute(request: Request[Any, Any, Any], url: str) -> str:
     return url
 
 
-def _image_out(
-    request: Request[Any, Any, Any], item: PublishedImage, container: Container
-) -> GalleryImageOut:
+def _image_out(request: Request[Any, Any, Any], item: PublishedImage, settings: Settings) -> GalleryImageOut:
     image = item.image
     return GalleryImageOut(
         id=image.id,
@@ -93,21 +85,22 @@ def _image_out(
         width=image.width,
         height=image.height,
         caption=image.caption,
-        uploaded_at=format_match_time(image.uploaded_at, container.settings.timezone),
+        uploaded_at=format_match_time(image.uploaded_at, settings.timezone),
     )
 
 
 async def list_images(
     request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
+    gallery: NamedDependency[GalleryService],
+    settings: NamedDependency[Settings],
     page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> GalleryPageOut:
     """Newest first. `url` is an absolute link a browser can open without credentials."""
-    result = await container.gallery.list_page(page, page_size)
+    result = await gallery.list_page(page, page_size)
     return GalleryPageOut(
         success=True,
-        data=[_image_out(request, item, container) for item in result.items],
+        data=[_image_out(request, item, settings) for item in result.items],
         total=result.total,
         page=result.page,
         page_size=result.page_size,
@@ -116,56 +109,39 @@ async def list_images(
 
 async def upload_image(
     request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
+    gallery: NamedDependency[GalleryService],
+    settings: NamedDependency[Settings],
     data: Annotated[GalleryUploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-    idempotency_key_header: Annotated[
-        str | None,
-        HeaderParameter(
-            name=IDEMPOTENCY_KEY_HEADER,
-            required=False,
-            description="1-255 printable characters; a repeat with the same key replays the first answer",
-        ),
-    ] = None,
-) -> Response[bytes]:
+) -> Response[GalleryUploaded]:
     """Upload a photo; EXIF and other metadata are removed (orientation is applied first)."""
-    key = idempotency_key(request)
     try:
         content = await data.file.read()
     finally:
         await data.file.close()
-
-    async def produce() -> SavedResponse:
-        item = await container.gallery.upload(content, data.caption, actor_of(request))
-        image = _image_out(request, item, container)
-        return json_answer(
-            HTTP_201_CREATED, GalleryUploaded(success=True, message="Image uploaded", data=image)
-        )
-
-    return await respond_idempotently(
-        request,
-        container.registration.idempotency,
-        key=key,
-        scope=f"POST /api/gallery u{principal_of(request).user_id}",
-        fingerprint=request_fingerprint(
-            {"caption": data.caption or ""}, {"file": hashlib.sha256(content).hexdigest()}
-        ),
-        produce=produce,
+    item = await gallery.upload(content, data.caption, actor_of(request))
+    image = _image_out(request, item, settings)
+    return Response(
+        GalleryUploaded(success=True, message="Image uploaded", data=image), status_code=HTTP_201_CREATED
     )
 
 
 async def delete_image(
     request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
+    gallery: NamedDependency[GalleryService],
     image_id: Annotated[int, Parameter(description="The image's numeric ID")],
 ) -> GalleryDeleted:
     """Delete a photo and its stored file."""
-    await container.gallery.delete(image_id, actor_of(request))
+    await gallery.delete(image_id, actor_of(request))
     return GalleryDeleted(success=True, message=f"Image {image_id} deleted")
 
 
 def gallery_router(settings: Settings) -> Router:
     """The gallery routes with this configuration's upload limit."""
-    admin: dict[str, Any] = {"guards": [staff_guard], "security": [{"BearerToken": []}]}
+    admin: dict[str, Any] = {
+        "guards": [staff_guard],
+        "security": [{"BearerToken": []}],
+        "opt": route_policy(idempotent=True),
+    }
     auth_errors = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
     handlers = [
         get(
@@ -206,4 +182,9 @@ def gallery_router(settings: Settings) -> Router:
             **admin,
         )(delete_image),
     ]
-    return Router(path="/api/gallery", tags=["gallery"], route_handlers=handlers)
+    return Router(
+        path="/api/gallery",
+        tags=["gallery"],
+        route_handlers=handlers,
+        dependencies=provide("gallery", "settings"),
+    )

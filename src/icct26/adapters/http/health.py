@@ -11,8 +11,11 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from icct26 import __version__
-from icct26.adapters.http.problem_docs import UNMETERED, problem_responses
-from icct26.bootstrap import Container
+from icct26.adapters.db.engine import Database
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.policy import UNMETERED, route_policy
+from icct26.adapters.http.problem_docs import UNMETERED_ERRORS, problem_responses
+from icct26.adapters.resilience import BreakerRegistry
 from icct26.domain.errors import DomainError, ErrorCode
 
 
@@ -39,6 +42,8 @@ C = ErrorCode
 class HealthController(Controller):
     path = "/health"
     tags = ["health"]
+    dependencies = provide("database", "breakers", "schema_heads")
+    opt = route_policy(rate_limit=UNMETERED)  # probes must never be refused or counted
     include_in_schema = True
 
     @get(
@@ -55,11 +60,13 @@ class HealthController(Controller):
             **problem_responses(surrounding=(C.BODY_TOO_LARGE, C.INTERNAL_ERROR)),
         },
     )
-    async def health(self, container: NamedDependency[Container]) -> Response[Health]:
-        up = await container.database.ping(timeout=2.0)
-        breakers = container.breakers.states()
-        details: dict[str, str] = {f"breaker:{name}": state for name, state in sorted(breakers.items())}
-        degraded = not up or any(state == "open" for state in breakers.values())
+    async def health(
+        self, database: NamedDependency[Database], breakers: NamedDependency[BreakerRegistry]
+    ) -> Response[Health]:
+        up = await database.ping(timeout=2.0)
+        states = breakers.states()
+        details: dict[str, str] = {f"breaker:{name}": state for name, state in sorted(states.items())}
+        degraded = not up or any(state == "open" for state in states.values())
         body = Health(
             status="degraded" if degraded else "healthy",
             database="connected" if up else "unavailable",
@@ -81,20 +88,22 @@ class HealthController(Controller):
         "/ready",
         operation_id="healthReady",
         summary="Database reachable and schema at the latest migration",
-        responses=problem_responses(C.SERVICE_UNAVAILABLE, surrounding=UNMETERED),
+        responses=problem_responses(C.SERVICE_UNAVAILABLE, surrounding=UNMETERED_ERRORS),
     )
-    async def ready(self, container: NamedDependency[Container]) -> Ready:
+    async def ready(
+        self, database: NamedDependency[Database], schema_heads: NamedDependency[set[str]]
+    ) -> Ready:
         try:
-            revisions = await container.database.schema_revisions(timeout=2.0)
+            revisions = await database.schema_revisions(timeout=2.0)
         except Exception:
             raise DomainError(
                 ErrorCode.DATABASE_UNAVAILABLE, "The database is not reachable.", retry_after=5
             ) from None
-        if revisions != container.schema_heads:
+        if revisions != schema_heads:
             raise DomainError(
                 ErrorCode.SERVICE_UNAVAILABLE,
                 "The database schema is not at the latest migration; run `icct26 db upgrade`.",
-                extra={"schema": sorted(revisions), "expected": sorted(container.schema_heads)},
+                extra={"schema": sorted(revisions), "expected": sorted(schema_heads)},
                 retry_after=30,
             )
         return Ready(status="ready", database="ok", schema=",".join(sorted(revisions)))

@@ -1,5 +1,7 @@
 """`GET /metrics`: Prometheus text format. Not rate limited; kept out of the OpenAPI document.
 
+Litestar's `PrometheusController` serves the same registry; this handler also refreshes the service
+gauges (breakers, outbox backlog, database reachability) first, which that controller cannot.
 Expose it to the monitoring network only (the reverse proxy should not forward it; see DEPLOYMENT.md).
 """
 
@@ -11,28 +13,25 @@ from typing import Any
 from litestar import Request, Response, get
 from sqlalchemy import text
 
-from icct26.adapters.observability.metrics import CONTENT_TYPE, HttpMetrics
+from icct26.adapters.http.middleware.policy import UNMETERED, route_policy
+from icct26.adapters.observability.metrics import CONTENT_TYPE, SERVICE_METRICS, render
 
 OUTBOX_COUNTS = text("SELECT status, count(*) FROM email_outbox GROUP BY status")
 
 
-async def _refresh_from_database(metrics: HttpMetrics, container: Any) -> None:
+async def _outbox_counts(database: Any) -> dict[str, int] | None:
     try:
-        async with asyncio.timeout(1.0), container.database.engine.connect() as conn:
+        async with asyncio.timeout(1.0), database.engine.connect() as conn:
             rows = (await conn.execute(OUTBOX_COUNTS)).all()
     except Exception:  # a scrape must answer even while the database is down
-        metrics.database_up.set(0)
-        return
-    metrics.database_up.set(1)
-    metrics.set_outbox({str(status): int(count) for status, count in rows})
+        return None
+    return {str(status): int(count) for status, count in rows}
 
 
-@get("/metrics", include_in_schema=False, cache=False)
+@get("/metrics", include_in_schema=False, cache=False, opt=route_policy(rate_limit=UNMETERED))
 async def prometheus_metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    metrics: HttpMetrics = request.app.state.metrics
-    container = getattr(request.app.state, "container", None)
-    if container is not None:
-        if (breakers := getattr(container, "breakers", None)) is not None:
-            metrics.watch_breakers(breakers)
-        await _refresh_from_database(metrics, container)
-    return Response(content=metrics.render(), media_type=CONTENT_TYPE)
+    services = request.app.state.get("services")
+    if services is not None:
+        counts = await _outbox_counts(services.database)
+        SERVICE_METRICS.observed(services.breakers, counts is not None, counts or {})
+    return Response(content=render(), media_type=CONTENT_TYPE)

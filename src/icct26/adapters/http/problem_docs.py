@@ -25,8 +25,8 @@ SURROUNDING: tuple[ErrorCode, ...] = (
     C.DATABASE_UNAVAILABLE,
     C.INTERNAL_ERROR,
 )
-# Health probes are never rate limited (middleware/route_rules.py UNMETERED_PATHS).
-UNMETERED: tuple[ErrorCode, ...] = tuple(c for c in SURROUNDING if c is not C.RATE_LIMIT_EXCEEDED)
+# Health probes are never rate limited (their routes declare the `unmetered` policy).
+UNMETERED_ERRORS: tuple[ErrorCode, ...] = tuple(c for c in SURROUNDING if c is not C.RATE_LIMIT_EXCEEDED)
 # Operations with parameters or a body: input that does not parse (400) or breaks its schema (422).
 REQUEST_ERRORS: tuple[ErrorCode, ...] = (C.MALFORMED_REQUEST, C.VALIDATION_FAILED)
 

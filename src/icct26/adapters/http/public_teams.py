@@ -27,9 +27,11 @@ from icct26.adapters.http.admin.wire import (
 )
 from icct26.adapters.http.auth import optional_principal
 from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
+from icct26.services.admin_teams import TeamReviewService
 
 
 class PublicTeamResponse(msgspec.Struct):
@@ -50,6 +52,7 @@ class StaffTeamResponse(msgspec.Struct):
     summary="A team and its roster (contacts and documents only with a staff token)",
     tags=["teams"],
     security=[{}, {"BearerToken": []}],
+    dependencies=provide("review", "settings"),
     responses={
         200: ResponseSpec(
             generate_examples=False,
@@ -62,10 +65,10 @@ class StaffTeamResponse(msgspec.Struct):
 )
 async def get_team(
     request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
+    review: NamedDependency[TeamReviewService],
+    settings: NamedDependency[Settings],
     team_id: Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)],
 ) -> Response[PublicTeamResponse | StaffTeamResponse]:
-    review = container.admin.review
     vary = {"Vary": "Authorization"}
     if await optional_principal(request) is None:
         team, players = await review.public_team(team_id)
@@ -73,10 +76,10 @@ async def get_team(
             success=True, team=public_team_out(team), players=[public_player_out(p) for p in players]
         )
         return Response(body, headers={**vary, "Cache-Control": "no-cache"})
-    detail = await review.team(team_id, base_url=request_base_url(request, container.settings))
+    detail = await review.team(team_id, base_url=request_base_url(request, settings))
     staff_body = StaffTeamResponse(
         success=True,
-        team=admin_team_out(detail.team, container.settings.timezone),
+        team=admin_team_out(detail.team, settings.timezone),
         players=[admin_player_out(p) for p in detail.players],
     )
     return Response(staff_body, headers={**vary, "Cache-Control": "no-store"})

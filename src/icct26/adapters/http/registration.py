@@ -7,39 +7,27 @@ while the app default stays at 1 MiB. Controllers stay thin: parse, call the ser
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from icct26.adapters.http.idempotency import (
-    IDEMPOTENCY_KEY_HEADER,
-    idempotency_key,
-    json_answer,
-    respond_idempotently_claimed,
-)
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.idempotency import idempotency_claim
+from icct26.adapters.http.middleware.policy import REGISTRATION, Idempotent, route_policy
 from icct26.adapters.http.multipart import MultipartLimits, read_multipart
 from icct26.adapters.http.problem_docs import problem_responses
 from icct26.adapters.http.registration_form_docs import registration_form_operation
-from icct26.bootstrap import Container
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import (
-    IdempotencyClaim,
-    Outcome,
-    RecordedResponse,
-    SavedResponse,
-    request_fingerprint,
-)
 from icct26.domain.registration import TeamStatus
-from icct26.services.registration import AnswerToRecord, RegistrationReceipt
+from icct26.services.churches import ChurchService
+from icct26.services.registration import RegistrationReceipt, RegistrationService
 
 C = ErrorCode
-REGISTER_SCOPE = "POST /api/register/team"
 
 
 class RegistrationCreated(msgspec.Struct):
@@ -119,60 +107,48 @@ def _created(receipt: RegistrationReceipt, zone: tzinfo) -> RegistrationCreated:
     )
 
 
+def _created_response(receipt: RegistrationReceipt, zone: tzinfo) -> Response[RegistrationCreated]:
+    return Response(
+        _created(receipt, zone),
+        status_code=HTTP_201_CREATED,
+        headers={"Location": f"/api/teams/{receipt.team_id}"},
+    )
+
+
+def _replay_created(request: Request[Any, Any, Any], recorded: bytes) -> Response[RegistrationCreated]:
+    """A repeat of a registration: its 201, from the receipt committed with the team."""
+    settings: Settings = request.app.state.services.settings
+    return _created_response(RegistrationReceipt.from_recorded(recorded), settings.timezone)
+
+
 async def register_team(
     request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
-    idempotency_key_header: Annotated[
-        str | None,
-        HeaderParameter(
-            name=IDEMPOTENCY_KEY_HEADER,
-            required=False,
-            description="1-255 printable characters; a repeat with the same key replays the first answer",
-        ),
-    ] = None,
-) -> Response[bytes]:
+    settings: NamedDependency[Settings],
+    registration: NamedDependency[RegistrationService],
+) -> Response[RegistrationCreated]:
     """Register a team with its roster and documents (multipart/form-data, up to 33 files).
 
     Every field error is reported at once (422 `errors`). Repeats with the same `Idempotency-Key`
     get the first answer back with `Idempotent-Replayed: true`.
     """
-    # `idempotency_key_header` documents the header; the shared helper reads and validates it, so a
-    # bad key fails before a large body is read.
-    key = idempotency_key(request)
-    settings = container.settings
-    services = container.registration
     limits = MultipartLimits(
         max_body_bytes=settings.max_registration_bytes,
         max_file_bytes=settings.max_file_bytes,
         max_parts=settings.max_multipart_parts,
     )
     async with await read_multipart(request, limits, settings.data_path / "tmp") as form:
-
-        def created(receipt: RegistrationReceipt) -> SavedResponse:
-            body = _created(receipt, settings.timezone)
-            return json_answer(HTTP_201_CREATED, body, {"location": f"/api/teams/{receipt.team_id}"})
-
-        async def produce(claim: IdempotencyClaim | None) -> Outcome:
-            # The 201 is recorded in the team's own transaction, so a crash right after the commit
-            # still leaves it for the client's retry.
-            answer = AnswerToRecord(claim, created) if claim is not None else None
-            saved = created(await services.registration.register(form.fields, form.files, answer))
-            return saved if answer is None else RecordedResponse(saved)
-
-        return await respond_idempotently_claimed(
-            request,
-            services.idempotency,
-            key=key,
-            scope=REGISTER_SCOPE,
-            fingerprint=request_fingerprint(form.fields, form.file_hashes),
-            produce=produce,
-        )
+        # Under a key, the 201's receipt is recorded in the team's own transaction, so a crash right
+        # after the commit still leaves it for the client's retry.
+        receipt = await registration.register(form.fields, form.files, idempotency_claim(request))
+    return _created_response(receipt, settings.timezone)
 
 
-async def registration_status(container: NamedDependency[Container]) -> RegistrationStatusOut:
+async def registration_status(
+    settings: NamedDependency[Settings], registration: NamedDependency[RegistrationService]
+) -> RegistrationStatusOut:
     """Whether the form is open now, its window and the roster and church limits."""
-    state = container.registration.registration.state()
-    zone = container.settings.timezone
+    state = registration.state()
+    zone = settings.timezone
     return RegistrationStatusOut(
         success=True,
         open=state.open,
@@ -184,9 +160,9 @@ async def registration_status(container: NamedDependency[Container]) -> Registra
     )
 
 
-async def church_availability(container: NamedDependency[Container]) -> ChurchAvailabilityList:
+async def church_availability(churches: NamedDependency[ChurchService]) -> ChurchAvailabilityList:
     """Every known church with its active (pending + confirmed) teams; `locked` when it is full."""
-    report = await container.registration.churches.availability()
+    report = await churches.availability()
     return ChurchAvailabilityList(
         success=True,
         churches=[
@@ -196,9 +172,9 @@ async def church_availability(container: NamedDependency[Container]) -> ChurchAv
     )
 
 
-async def list_teams(container: NamedDependency[Container]) -> PublicTeamList:
+async def list_teams(registration: NamedDependency[RegistrationService]) -> PublicTeamList:
     """Confirmed teams, without any personal data."""
-    teams = await container.registration.registration.confirmed_teams()
+    teams = await registration.confirmed_teams()
     return PublicTeamList(
         success=True,
         teams=[
@@ -226,6 +202,11 @@ def registration_router(settings: Settings) -> Router:
             tags=["registration"],
             status_code=HTTP_201_CREATED,
             request_max_body_size=settings.max_registration_bytes,
+            opt=route_policy(
+                rate_limit=REGISTRATION,
+                timeout=settings.registration_timeout_seconds,
+                idempotent=Idempotent(replay_result=_replay_created),
+            ),
             operation_class=registration_form_operation(settings),
             responses={
                 HTTP_201_CREATED: ResponseSpec(
@@ -276,4 +257,8 @@ def registration_router(settings: Settings) -> Router:
             responses=problem_responses(),
         )(list_teams),
     ]
-    return Router(path="/api", route_handlers=handlers)
+    return Router(
+        path="/api",
+        route_handlers=handlers,
+        dependencies=provide("settings", "registration", "churches"),
+    )

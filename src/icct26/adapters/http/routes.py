@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from icct26.adapters.http.admin import AuthController, admin_router
-from icct26.adapters.http.admin_emails import admin_emails_router
 from icct26.adapters.http.documents import get_document
 from icct26.adapters.http.gallery import gallery_router
 from icct26.adapters.http.health import HealthController
@@ -22,7 +21,6 @@ def route_handlers(settings: Settings) -> list[Any]:
         gallery_router(settings),
         AuthController,
         admin_router(),
-        admin_emails_router(),
         registration_router(settings),
         get_team,
         get_document,

@@ -7,29 +7,25 @@ public reads.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from icct26.adapters.http.auth import actor_of, principal_of, staff_guard
+from icct26.adapters.http.auth import actor_of, staff_guard
 from icct26.adapters.http.conditional import (
     SKIP_COMPRESSION,
+    PublicReadCache,
     cacheable_json,
     conditional_response,
     request_cache_key,
 )
-from icct26.adapters.http.idempotency import (
-    IDEMPOTENCY_KEY_HEADER,
-    idempotency_key,
-    json_answer,
-    respond_idempotently,
-)
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.adapters.http.schedule_wire import (
     FinishBody,
@@ -45,20 +41,19 @@ from icct26.adapters.http.schedule_wire import (
     match_out,
     standings_out,
 )
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.idempotency import SavedResponse, body_fingerprint
 from icct26.domain.schedule import MAX_ROUND_NUMBER
 from icct26.domain.schedule.ports import StoredMatch
-from icct26.services.schedule import FinishInput, InningsInput, StartInput
+from icct26.services.schedule import FinishInput, InningsInput, ScheduleService, StartInput
 
 C = ErrorCode
 MAX_LIST_LIMIT = 1000
 MAX_SKIP = 1_000_000
 
 
-def _changed(message: str, stored: StoredMatch, container: Container) -> MatchChanged:
-    return MatchChanged(success=True, message=message, data=match_out(stored, container.settings.timezone))
+def _changed(message: str, stored: StoredMatch, settings: Settings) -> MatchChanged:
+    return MatchChanged(success=True, message=message, data=match_out(stored, settings.timezone))
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------------
@@ -66,6 +61,7 @@ def _changed(message: str, stored: StoredMatch, container: Container) -> MatchCh
 _ADMIN: dict[str, Any] = {
     "guards": [staff_guard],
     "security": [{"BearerToken": []}],
+    "opt": route_policy(idempotent=True),
 }
 _WRITE_ERRORS = (
     C.UNAUTHORIZED,
@@ -77,14 +73,6 @@ _WRITE_ERRORS = (
     C.IDEMPOTENCY_IN_PROGRESS,
 )
 MatchId = Annotated[int, Parameter(description="The match's numeric ID")]
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    HeaderParameter(
-        name=IDEMPOTENCY_KEY_HEADER,
-        required=False,
-        description="1-255 printable characters; a repeat with the same key replays the first answer",
-    ),
-]
 
 
 def _changed_responses(*codes: ErrorCode) -> dict[int, ResponseSpec]:
@@ -97,6 +85,7 @@ def _changed_responses(*codes: ErrorCode) -> dict[int, ResponseSpec]:
 class ScheduleController(Controller):
     path = "/api/schedule"
     tags = ["schedule"]
+    dependencies = provide("schedule", "settings", "public_cache")
 
     # --- public reads ------------------------------------------------------------------------------
 
@@ -115,7 +104,9 @@ class ScheduleController(Controller):
     async def list_matches(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
+        public_cache: NamedDependency[PublicReadCache],
         status: Annotated[
             str | None,
             Parameter(description="scheduled | live | completed (alias done) | abandoned", max_length=20),
@@ -125,12 +116,11 @@ class ScheduleController(Controller):
         limit: Annotated[int | None, Parameter(ge=1, le=MAX_LIST_LIMIT)] = None,
     ) -> Response[bytes]:
         async def load() -> bytes:
-            matches = await container.schedule.list_matches(status, round_number, skip, limit)
-            tz = container.settings.timezone
+            matches = await schedule.list_matches(status, round_number, skip, limit)
+            tz = settings.timezone
             return msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
 
-        # Fresh entries are answered by PublicReadCacheMiddleware before routing; this is a miss.
-        entry = await container.public_cache.get_or_load(request_cache_key(request.scope), load)
+        entry = await public_cache.get_or_load(request_cache_key(request.scope), load)
         return conditional_response(request, entry)
 
     @get(
@@ -143,12 +133,14 @@ class ScheduleController(Controller):
         },
     )
     async def get_match(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], match_id: MatchId
+        self,
+        request: Request[Any, Any, Any],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
+        match_id: MatchId,
     ) -> Response[bytes]:
-        stored = await container.schedule.get_match(match_id)
-        return cacheable_json(
-            request, MatchDetail(success=True, data=match_out(stored, container.settings.timezone))
-        )
+        stored = await schedule.get_match(match_id)
+        return cacheable_json(request, MatchDetail(success=True, data=match_out(stored, settings.timezone)))
 
     @get(
         "/standings",
@@ -157,9 +149,12 @@ class ScheduleController(Controller):
         responses={**success_response(StandingsList, "One table per round number"), **problem_responses()},
     )
     async def standings(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container]
+        self,
+        request: Request[Any, Any, Any],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
     ) -> Response[bytes]:
-        return cacheable_json(request, standings_out(await container.schedule.standings()))
+        return cacheable_json(request, standings_out(await schedule.standings()))
 
     # --- admin: fixtures ---------------------------------------------------------------------------
 
@@ -179,16 +174,16 @@ class ScheduleController(Controller):
     async def create_match(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         data: JSONBody[FixtureBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        async def produce() -> SavedResponse:
-            stored = await container.schedule.create(fixture_input(data), actor_of(request))
-            body = _changed("Match created", stored, container)
-            return json_answer(HTTP_201_CREATED, body, {"location": f"/api/schedule/matches/{stored.id}"})
-
-        return await _once(request, container, data, produce)
+    ) -> Response[MatchChanged]:
+        stored = await schedule.create(fixture_input(data), actor_of(request))
+        return Response(
+            _changed("Match created", stored, settings),
+            status_code=HTTP_201_CREATED,
+            headers={"Location": f"/api/schedule/matches/{stored.id}"},
+        )
 
     @put(
         "/matches/{match_id:int}",
@@ -200,16 +195,13 @@ class ScheduleController(Controller):
     async def update_match(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
         data: JSONBody[FixtureBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        async def produce() -> SavedResponse:
-            stored = await container.schedule.update(match_id, fixture_input(data), actor_of(request))
-            return json_answer(HTTP_200_OK, _changed("Match updated", stored, container))
-
-        return await _once(request, container, data, produce)
+    ) -> MatchChanged:
+        stored = await schedule.update(match_id, fixture_input(data), actor_of(request))
+        return _changed("Match updated", stored, settings)
 
     @delete(
         "/matches/{match_id:int}",
@@ -220,9 +212,13 @@ class ScheduleController(Controller):
         **_ADMIN,
     )
     async def delete_match(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], match_id: MatchId
+        self,
+        request: Request[Any, Any, Any],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
+        match_id: MatchId,
     ) -> MatchDeleted:
-        await container.schedule.delete(match_id, actor_of(request))
+        await schedule.delete(match_id, actor_of(request))
         return MatchDeleted(success=True, message=f"Match {match_id} deleted")
 
     # --- admin: the match day ----------------------------------------------------------------------
@@ -237,19 +233,14 @@ class ScheduleController(Controller):
     async def start_match(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
         data: JSONBody[StartBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        async def produce() -> SavedResponse:
-            command = StartInput(
-                data.toss_winner, data.toss_choice, data.match_score_url, data.actual_start_time
-            )
-            stored = await container.schedule.start(match_id, command, actor_of(request))
-            return json_answer(HTTP_200_OK, _changed("Match started", stored, container))
-
-        return await _once(request, container, data, produce)
+    ) -> MatchChanged:
+        command = StartInput(data.toss_winner, data.toss_choice, data.match_score_url, data.actual_start_time)
+        stored = await schedule.start(match_id, command, actor_of(request))
+        return _changed("Match started", stored, settings)
 
     @put(
         "/matches/{match_id:int}/first-innings-score",
@@ -261,12 +252,12 @@ class ScheduleController(Controller):
     async def first_innings(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
         data: JSONBody[InningsBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        return await _innings(request, container, match_id, 1, data)
+    ) -> MatchChanged:
+        return await _innings(request, schedule, settings, match_id, 1, data)
 
     @put(
         "/matches/{match_id:int}/second-innings-score",
@@ -278,12 +269,12 @@ class ScheduleController(Controller):
     async def second_innings(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
         data: JSONBody[InningsBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        return await _innings(request, container, match_id, 2, data)
+    ) -> MatchChanged:
+        return await _innings(request, schedule, settings, match_id, 2, data)
 
     @put(
         "/matches/{match_id:int}/finish",
@@ -295,23 +286,20 @@ class ScheduleController(Controller):
     async def finish_match(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
         data: JSONBody[FinishBody],
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        async def produce() -> SavedResponse:
-            command = FinishInput(
-                winner=data.winner,
-                margin=data.margin,
-                margin_type=data.margin_type,
-                match_end_time=data.match_end_time,
-                result_type=data.result_type,
-            )
-            stored = await container.schedule.finish(match_id, command, actor_of(request))
-            return json_answer(HTTP_200_OK, _changed("Match finished", stored, container))
-
-        return await _once(request, container, data, produce)
+    ) -> MatchChanged:
+        command = FinishInput(
+            winner=data.winner,
+            margin=data.margin,
+            margin_type=data.margin_type,
+            match_end_time=data.match_end_time,
+            result_type=data.result_type,
+        )
+        stored = await schedule.finish(match_id, command, actor_of(request))
+        return _changed("Match finished", stored, settings)
 
     @put(
         "/matches/{match_id:int}/abandon",
@@ -323,49 +311,23 @@ class ScheduleController(Controller):
     async def abandon_match(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        schedule: NamedDependency[ScheduleService],
+        settings: NamedDependency[Settings],
         match_id: MatchId,
-        idempotency_key_header: IdempotencyKeyHeader = None,
-    ) -> Response[bytes]:
-        async def produce() -> SavedResponse:
-            stored = await container.schedule.abandon(match_id, actor_of(request))
-            return json_answer(HTTP_200_OK, _changed("Match abandoned", stored, container))
-
-        return await _once(request, container, None, produce)
+    ) -> MatchChanged:
+        stored = await schedule.abandon(match_id, actor_of(request))
+        return _changed("Match abandoned", stored, settings)
 
 
 async def _innings(
     request: Request[Any, Any, Any],
-    container: Container,
+    schedule: ScheduleService,
+    settings: Settings,
     match_id: int,
     innings: Literal[1, 2],
-    data: JSONBody[InningsBody],
-) -> Response[bytes]:
-    async def produce() -> SavedResponse:
-        command = InningsInput(data.batting_team, data.runs, data.wickets)
-        stored = await container.schedule.record_innings(match_id, innings, command, actor_of(request))
-        message = f"{'First' if innings == 1 else 'Second'} innings recorded"
-        return json_answer(HTTP_200_OK, _changed(message, stored, container))
-
-    return await _once(request, container, data, produce)
-
-
-async def _once(
-    request: Request[Any, Any, Any],
-    container: Container,
-    data: msgspec.Struct | None,
-    produce: Callable[[], Awaitable[SavedResponse]],
-) -> Response[bytes]:
-    """Run a change at most once per `Idempotency-Key` (per user and target); repeats get the first
-    answer. Without the header the change simply runs."""
-    key = idempotency_key(request)
-    scope = f"{request.method} {request.url.path} u{principal_of(request).user_id}"
-    body = msgspec.json.encode(data) if data is not None else b""
-    return await respond_idempotently(
-        request,
-        container.registration.idempotency,
-        key=key,
-        scope=scope,
-        fingerprint=body_fingerprint(body),
-        produce=produce,
-    )
+    data: InningsBody,
+) -> MatchChanged:
+    command = InningsInput(data.batting_team, data.runs, data.wickets)
+    stored = await schedule.record_innings(match_id, innings, command, actor_of(request))
+    message = f"{'First' if innings == 1 else 'Second'} innings recorded"
+    return _changed(message, stored, settings)

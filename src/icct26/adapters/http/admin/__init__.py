@@ -10,16 +10,24 @@ from icct26.adapters.http.admin.churches import AdminChurchesController
 from icct26.adapters.http.admin.login import AuthController
 from icct26.adapters.http.admin.teams import AdminPlayersController, AdminTeamsController
 from icct26.adapters.http.admin.users import AdminUsersController
+from icct26.adapters.http.admin_emails import AdminEmailsController
 from icct26.adapters.http.auth import staff_guard
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.policy import route_policy
 
 __all__ = ["AuthController", "admin_router"]
 
 
 def admin_router() -> Router:
-    """A fresh router (one per app): staff may read, admins may change; responses are never cached."""
+    """A fresh router (one per app): staff may read, admins may change; responses are never cached;
+    every change honours `Idempotency-Key`."""
     return Router(
         path="/admin",
         guards=[staff_guard],
+        opt=route_policy(idempotent=True),
+        dependencies=provide(
+            "settings", "review", "exports", "church_admin", "users", "audit", "database", "outbox_worker"
+        ),
         cache_control=CacheControlHeader(no_store=True),
         security=[{"BearerToken": []}],
         tags=["admin"],
@@ -29,5 +37,6 @@ def admin_router() -> Router:
             AdminChurchesController,
             AdminUsersController,
             AuditLogController,
+            AdminEmailsController,
         ],
     )

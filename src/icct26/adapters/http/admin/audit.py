@@ -13,9 +13,10 @@ from litestar.params import Parameter
 from icct26.adapters.http.admin.wire import AuditOut, audit_out
 from icct26.adapters.http.auth import admin_guard
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
+from icct26.services.audit_log import AuditLogService
 
 
 class AuditPage(msgspec.Struct):
@@ -44,12 +45,13 @@ class AuditLogController(Controller):
     )
     async def audit_log(
         self,
-        container: NamedDependency[Container],
+        audit: NamedDependency[AuditLogService],
+        settings: NamedDependency[Settings],
         page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> AuditPage:
-        result = await container.admin.audit.page(page, page_size)
-        tz = container.settings.timezone
+        result = await audit.page(page, page_size)
+        tz = settings.timezone
         return AuditPage(
             success=True,
             data=[audit_out(entry, tz) for entry in result.items],

@@ -14,10 +14,10 @@ from msgspec import UNSET, Meta, UnsetType
 from icct26.adapters.http.admin.wire import ChurchOut, church_out
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.admin.views import ChurchView
 from icct26.domain.errors import ErrorCode
-from icct26.services.churches_admin import ChurchUpdate
+from icct26.services.churches_admin import ChurchAdminService, ChurchUpdate
 
 C = ErrorCode
 ChurchName = Annotated[str, Meta(max_length=200)]
@@ -58,8 +58,8 @@ class AdminChurchesController(Controller):
     path = "/churches"
     tags = ["admin"]
 
-    def _out(self, church: ChurchView, container: Container) -> ChurchOut:
-        return church_out(church, container.settings.max_teams_per_church)
+    def _out(self, church: ChurchView, settings: Settings) -> ChurchOut:
+        return church_out(church, settings.max_teams_per_church)
 
     @get(
         "/",
@@ -72,11 +72,12 @@ class AdminChurchesController(Controller):
     )
     async def list_churches(
         self,
-        container: NamedDependency[Container],
+        church_admin: NamedDependency[ChurchAdminService],
+        settings: NamedDependency[Settings],
         search: Annotated[str | None, Parameter(max_length=120)] = None,
     ) -> ChurchListResponse:
-        churches = await container.admin.churches.list_churches(search)
-        data = [self._out(c, container) for c in churches]
+        churches = await church_admin.list_churches(search)
+        data = [self._out(c, settings) for c in churches]
         return ChurchListResponse(success=True, data=data, total=len(data))
 
     @get(
@@ -88,9 +89,14 @@ class AdminChurchesController(Controller):
             **problem_responses(*WRITE_ERRORS, C.CHURCH_NOT_FOUND),
         },
     )
-    async def get_church(self, container: NamedDependency[Container], church_id: ChurchId) -> ChurchResponse:
-        church = await container.admin.churches.get_church(church_id)
-        return ChurchResponse(success=True, data=self._out(church, container))
+    async def get_church(
+        self,
+        church_admin: NamedDependency[ChurchAdminService],
+        settings: NamedDependency[Settings],
+        church_id: ChurchId,
+    ) -> ChurchResponse:
+        church = await church_admin.get_church(church_id)
+        return ChurchResponse(success=True, data=self._out(church, settings))
 
     @post(
         "/",
@@ -105,12 +111,13 @@ class AdminChurchesController(Controller):
     async def create_church(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        church_admin: NamedDependency[ChurchAdminService],
+        settings: NamedDependency[Settings],
         data: JSONBody[ChurchCreate],
     ) -> Response[ChurchResponse]:
-        church = await container.admin.churches.create_church(data.name, data.max_teams, actor_of(request))
+        church = await church_admin.create_church(data.name, data.max_teams, actor_of(request))
         return Response(
-            ChurchResponse(success=True, data=self._out(church, container)),
+            ChurchResponse(success=True, data=self._out(church, settings)),
             status_code=HTTP_201_CREATED,
             headers={"Location": f"/admin/churches/{church.id}"},
         )
@@ -127,7 +134,8 @@ class AdminChurchesController(Controller):
     async def update_church(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        church_admin: NamedDependency[ChurchAdminService],
+        settings: NamedDependency[Settings],
         church_id: ChurchId,
         data: JSONBody[ChurchChange],
     ) -> ChurchResponse:
@@ -136,8 +144,8 @@ class AdminChurchesController(Controller):
             set_max_teams=not isinstance(data.max_teams, UnsetType),
             max_teams=None if isinstance(data.max_teams, UnsetType) else data.max_teams,
         )
-        church = await container.admin.churches.update_church(church_id, update, actor_of(request))
-        return ChurchResponse(success=True, data=self._out(church, container))
+        church = await church_admin.update_church(church_id, update, actor_of(request))
+        return ChurchResponse(success=True, data=self._out(church, settings))
 
     @delete(
         "/{church_id:int}",
@@ -150,7 +158,11 @@ class AdminChurchesController(Controller):
         },
     )
     async def delete_church(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], church_id: ChurchId
+        self,
+        request: Request[Any, Any, Any],
+        church_admin: NamedDependency[ChurchAdminService],
+        settings: NamedDependency[Settings],
+        church_id: ChurchId,
     ) -> DeletedResponse:
-        await container.admin.churches.delete_church(church_id, actor_of(request))
+        await church_admin.delete_church(church_id, actor_of(request))
         return DeletedResponse(success=True, message=f"Church {church_id} deleted")

@@ -13,11 +13,14 @@ from litestar.params import JSONBody
 from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
-from icct26.adapters.http.auth import Principal, principal_of, staff_guard
-from icct26.adapters.http.middleware.request_context import client_ip
+from icct26.adapters.http.auth import Principal, TokenService, principal_of, staff_guard
+from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.middleware.policy import LOGIN, route_policy
+from icct26.adapters.http.middleware.rate_limit import client_ip
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
+from icct26.services.auth import AuthService
 
 C = ErrorCode
 NO_STORE = CacheControlHeader(no_store=True)
@@ -44,6 +47,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
     cache_control = NO_STORE
+    dependencies = provide("auth", "tokens", "settings")
 
     @post(
         "/login",
@@ -53,6 +57,7 @@ class AuthController(Controller):
         "password and inactive account all answer INVALID_CREDENTIALS.",
         status_code=200,
         security=[],
+        opt=route_policy(rate_limit=LOGIN),
         responses={
             200: ResponseSpec(generate_examples=False, data_container=TokenResponse, description="The token"),
             **problem_responses(C.INVALID_CREDENTIALS, *REQUEST_ERRORS),
@@ -61,11 +66,12 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        auth: NamedDependency[AuthService],
+        tokens: NamedDependency[TokenService],
         data: JSONBody[LoginBody],
     ) -> TokenResponse:
-        user = await container.admin.auth.login(data.email, data.password, client_ip(request.scope))
-        token, expires_in = container.tokens.issue(Principal(user.id, user.email, user.role.value))
+        user = await auth.login(data.email, data.password, client_ip(request.scope))
+        token, expires_in = tokens.issue(Principal(user.id, user.email, user.role.value))
         return TokenResponse(
             access_token=token, token_type="bearer", expires_in=expires_in, role=user.role.value
         )
@@ -81,6 +87,11 @@ class AuthController(Controller):
             **problem_responses(C.UNAUTHORIZED),
         },
     )
-    async def me(self, request: Request[Any, Any, Any], container: NamedDependency[Container]) -> MeResponse:
-        user = await container.admin.auth.current_user(principal_of(request).user_id)
-        return MeResponse(success=True, data=admin_user_out(user, container.settings.timezone))
+    async def me(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthService],
+        settings: NamedDependency[Settings],
+    ) -> MeResponse:
+        user = await auth.current_user(principal_of(request).user_id)
+        return MeResponse(success=True, data=admin_user_out(user, settings.timezone))

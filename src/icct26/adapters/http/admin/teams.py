@@ -19,11 +19,12 @@ from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.file_docs import file_operation
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
-from icct26.services.admin_teams import ReviewOutcome
+from icct26.services.admin_teams import ReviewOutcome, TeamReviewService
+from icct26.services.exports import ExportService
 
 C = ErrorCode
 READ_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
@@ -122,7 +123,8 @@ class AdminTeamsController(Controller):
     async def list_teams(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        review: NamedDependency[TeamReviewService],
+        settings: NamedDependency[Settings],
         status: Annotated[TeamStatus | None, Parameter(description="pending | confirmed | rejected")] = None,
         search: Annotated[
             str | None, Parameter(description="Substring of team, ID, church or captain", max_length=100)
@@ -133,15 +135,15 @@ class AdminTeamsController(Controller):
         page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> TeamListResponse:
-        result = await container.admin.review.list_teams(
-            base_url=request_base_url(request, container.settings),
+        result = await review.list_teams(
+            base_url=request_base_url(request, settings),
             status=status,
             search=search,
             church=church,
             page=page,
             page_size=page_size,
         )
-        tz = container.settings.timezone
+        tz = settings.timezone
         return TeamListResponse(
             success=True,
             data=[admin_team_out(item, tz) for item in result.items],
@@ -164,11 +166,12 @@ class AdminTeamsController(Controller):
     async def export(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        exports: NamedDependency[ExportService],
+        settings: NamedDependency[Settings],
         export_format: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv",
     ) -> Stream:
-        exports = container.admin.exports
-        base_url = request_base_url(request, container.settings)
+        exports = exports
+        base_url = request_base_url(request, settings)
         filename = exports.filename(export_format)
         content: AsyncIterator[bytes]
         if export_format == "xlsx":
@@ -191,12 +194,14 @@ class AdminTeamsController(Controller):
         },
     )
     async def get_team(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
+        self,
+        request: Request[Any, Any, Any],
+        review: NamedDependency[TeamReviewService],
+        settings: NamedDependency[Settings],
+        team_id: TeamId,
     ) -> TeamDetailResponse:
-        detail = await container.admin.review.team(
-            team_id, base_url=request_base_url(request, container.settings)
-        )
-        tz = container.settings.timezone
+        detail = await review.team(team_id, base_url=request_base_url(request, settings))
+        tz = settings.timezone
         return TeamDetailResponse(
             success=True,
             data=TeamDetailData(
@@ -217,9 +222,9 @@ class AdminTeamsController(Controller):
         },
     )
     async def confirm(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
+        self, request: Request[Any, Any, Any], review: NamedDependency[TeamReviewService], team_id: TeamId
     ) -> ReviewResponse:
-        outcome = await container.admin.review.confirm(team_id, actor_of(request))
+        outcome = await review.confirm(team_id, actor_of(request))
         return _review_response(outcome)
 
     @put(
@@ -236,12 +241,12 @@ class AdminTeamsController(Controller):
     async def reject(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        review: NamedDependency[TeamReviewService],
         team_id: TeamId,
         data: JSONBody[RejectBody | None] = None,
     ) -> ReviewResponse:
         reason = data.reason if data is not None else None
-        outcome = await container.admin.review.reject(team_id, actor_of(request), reason)
+        outcome = await review.reject(team_id, actor_of(request), reason)
         return _review_response(outcome)
 
 
@@ -261,15 +266,14 @@ class AdminPlayersController(Controller):
     async def get_player(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        review: NamedDependency[TeamReviewService],
+        settings: NamedDependency[Settings],
         player_id: Annotated[str, Parameter(description="e.g. ICCT-001-P01", max_length=48)],
     ) -> PlayerDetailResponse:
-        player, team = await container.admin.review.player(
-            player_id, base_url=request_base_url(request, container.settings)
-        )
+        player, team = await review.player(player_id, base_url=request_base_url(request, settings))
         return PlayerDetailResponse(
             success=True,
             data=PlayerDetailData(
-                player=admin_player_out(player), team=admin_team_out(team, container.settings.timezone)
+                player=admin_player_out(player), team=admin_team_out(team, settings.timezone)
             ),
         )

@@ -14,10 +14,10 @@ from msgspec import Meta
 from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
 from icct26.adapters.http.auth import actor_of, admin_guard
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
-from icct26.bootstrap import Container
+from icct26.config import Settings
 from icct26.domain.admin.users import PASSWORD_MAX_LENGTH, StaffRole
 from icct26.domain.errors import ErrorCode
-from icct26.services.admin_users import UserChanges
+from icct26.services.admin_users import AdminUserService, UserChanges
 
 C = ErrorCode
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger ID cannot exist, and must not reach a query
@@ -66,10 +66,12 @@ class AdminUsersController(Controller):
         summary="Staff accounts",
         responses={**success_response(UserListResponse, "Accounts by id"), **problem_responses(*BASE_ERRORS)},
     )
-    async def list_users(self, container: NamedDependency[Container]) -> UserListResponse:
-        tz = container.settings.timezone
-        users = await container.admin.users.list_users()
-        return UserListResponse(success=True, data=[admin_user_out(u, tz) for u in users])
+    async def list_users(
+        self, settings: NamedDependency[Settings], users: NamedDependency[AdminUserService]
+    ) -> UserListResponse:
+        tz = settings.timezone
+        accounts = await users.list_users()
+        return UserListResponse(success=True, data=[admin_user_out(u, tz) for u in accounts])
 
     @get(
         "/{user_id:int}",
@@ -80,9 +82,11 @@ class AdminUsersController(Controller):
             **problem_responses(*WRITE_ERRORS, C.USER_NOT_FOUND),
         },
     )
-    async def get_user(self, container: NamedDependency[Container], user_id: UserId) -> UserResponse:
-        user = await container.admin.users.get_user(user_id)
-        return UserResponse(success=True, data=admin_user_out(user, container.settings.timezone))
+    async def get_user(
+        self, users: NamedDependency[AdminUserService], settings: NamedDependency[Settings], user_id: UserId
+    ) -> UserResponse:
+        user = await users.get_user(user_id)
+        return UserResponse(success=True, data=admin_user_out(user, settings.timezone))
 
     @post(
         "/",
@@ -97,14 +101,13 @@ class AdminUsersController(Controller):
     async def create_user(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        users: NamedDependency[AdminUserService],
+        settings: NamedDependency[Settings],
         data: JSONBody[UserCreate],
     ) -> Response[UserResponse]:
-        user = await container.admin.users.create_user(
-            data.email, StaffRole(data.role), data.password, actor_of(request)
-        )
+        user = await users.create_user(data.email, StaffRole(data.role), data.password, actor_of(request))
         return Response(
-            UserResponse(success=True, data=admin_user_out(user, container.settings.timezone)),
+            UserResponse(success=True, data=admin_user_out(user, settings.timezone)),
             status_code=HTTP_201_CREATED,
             headers={"Location": f"/admin/users/{user.id}"},
         )
@@ -122,15 +125,16 @@ class AdminUsersController(Controller):
     async def update_user(
         self,
         request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
+        users: NamedDependency[AdminUserService],
+        settings: NamedDependency[Settings],
         user_id: UserId,
         data: JSONBody[UserChange],
     ) -> UserResponse:
         changes = UserChanges(
             role=StaffRole(data.role) if data.role else None, is_active=data.is_active, password=data.password
         )
-        user = await container.admin.users.update_user(user_id, changes, actor_of(request))
-        return UserResponse(success=True, data=admin_user_out(user, container.settings.timezone))
+        user = await users.update_user(user_id, changes, actor_of(request))
+        return UserResponse(success=True, data=admin_user_out(user, settings.timezone))
 
     @delete(
         "/{user_id:int}",
@@ -143,7 +147,7 @@ class AdminUsersController(Controller):
         },
     )
     async def delete_user(
-        self, request: Request[Any, Any, Any], container: NamedDependency[Container], user_id: UserId
+        self, request: Request[Any, Any, Any], users: NamedDependency[AdminUserService], user_id: UserId
     ) -> UserDeleted:
-        await container.admin.users.delete_user(user_id, actor_of(request))
+        await users.delete_user(user_id, actor_of(request))
         return UserDeleted(success=True, message=f"Account {user_id} deleted")

@@ -1,13 +1,10 @@
-"""Small helpers for the raw ASGI layers: header access and problem+json answers sent before routing."""
+"""Header helpers for the raw ASGI messages the shell's middleware looks at."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from litestar.types import HTTPResponseStartEvent, Scope, Send
-
-from icct26.adapters.http.problems import PROBLEM_MEDIA_TYPE, build_problem
-from icct26.domain.errors import ErrorCode
+from litestar.types import HTTPResponseStartEvent, Scope
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -18,10 +15,6 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
-
-
-def header_values(scope: Scope, name: bytes) -> list[str]:
-    return [value.decode("latin-1") for key, value in scope.get("headers", []) if key == name]
 
 
 def set_headers(
@@ -39,45 +32,6 @@ def set_headers(
     message["headers"] = existing + new
 
 
-def add_vary(message: HTTPResponseStartEvent, name: bytes) -> None:
-    """Add `name` to the response's `Vary` header, keeping what inner layers put there (gzip)."""
-    existing: RawHeaders = list(message.get("headers", []))
-    values = [v.strip() for k, v in existing if k.lower() == b"vary" for v in v.split(b",") if v.strip()]
-    if name.lower() not in {v.lower() for v in values}:
-        values.append(name)
-    message["headers"] = [(k, v) for k, v in existing if k.lower() != b"vary"] + [
-        (b"vary", b", ".join(values))
-    ]
-
-
 def request_id_of(scope: Scope) -> str | None:
     rid = (scope.get("state") or {}).get("request_id")
     return rid if isinstance(rid, str) else None
-
-
-async def send_problem(
-    scope: Scope,
-    send: Send,
-    code: ErrorCode,
-    detail: str | None = None,
-    *,
-    headers: Iterable[tuple[bytes, bytes]] = (),
-    close: bool = False,
-) -> None:
-    """Answer with the standard problem+json body from a layer that runs before Litestar routes.
-
-    `close` adds `Connection: close`, so the server drops the connection instead of reading a body the
-    client is still sending.
-    """
-    status, body = build_problem(
-        code, detail, instance=scope.get("path", ""), request_id=request_id_of(scope)
-    )
-    raw: RawHeaders = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(body)).encode()),
-        *headers,
-    ]
-    if close:
-        raw.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body, "more_body": False})

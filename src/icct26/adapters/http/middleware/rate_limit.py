@@ -1,12 +1,12 @@
-"""Per-client request quotas with the IETF `RateLimit-Policy` / `RateLimit` headers.
+"""Per-client request quotas with the IETF `RateLimit-Policy` / `RateLimit` headers (SPEC §4.4).
 
-One policy applies to each request: `registration` (POST /api/register/team, per client IP), `admin`
-(a valid bearer token, per user), else `default` (per client IP). Login attempts have their own, finer
-limit per IP and email inside the login use case, under separate keys, so nothing is counted twice.
-Health probes, metrics scrapes and CORS preflights are never counted (preflights are answered by the
-CORS layer before they get here).
+The matched route names its policy in `opt` (`policy.RATE_LIMIT`): `registration` has its own quota
+per client IP; `default` counts per user for a valid bearer token, else per client IP; `login` is
+counted by the login use case (per IP and email), `unmetered` (probes, scrapes) never. Litestar's own
+rate-limit middleware has one quota per app and the older header draft, hence this one.
 
-The counts live in the container's `RateLimiter` (memory for one instance, Redis for several).
+The counts live in the `RateLimiter` port (memory for one instance, Redis shared by several); the
+client IP is the one uvicorn's proxy-headers middleware resolved from trusted proxies.
 """
 
 from __future__ import annotations
@@ -14,18 +14,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Litestar
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from icct26.adapters.http.middleware.asgi import header, send_problem, set_headers
-from icct26.adapters.http.middleware.route_rules import is_registration, is_unmetered
-from icct26.config import Settings
+from icct26.adapters.http.errors import send_exception
+from icct26.adapters.http.middleware.asgi import header
+from icct26.adapters.http.middleware.policy import (
+    DEFAULT,
+    LOGIN,
+    RATE_LIMIT,
+    REGISTRATION,
+    UNMETERED,
+    route_opt,
+)
+from icct26.adapters.http.middleware.response_headers import add_response_headers
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.services.ratelimit import RateLimiter
 
 WINDOW_SECONDS = 60
 KEY_PREFIX = "rl"
+
+
+@dataclass(frozen=True, slots=True)
+class Quotas:
+    """Requests per minute of each policy (RATE_LIMIT_* settings)."""
+
+    enabled: bool
+    default: int
+    registration: int
+    admin: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,84 +60,60 @@ def state_header(quota: Quota, remaining: int, reset_after: int) -> bytes:
     return f'"{quota.policy}";r={remaining};t={reset_after}'.encode()
 
 
-def has_body(scope: HTTPScope) -> bool:
-    if header(scope, b"transfer-encoding") is not None:
-        return True
-    length = header(scope, b"content-length")
-    return length is not None and length.strip() not in ("", "0")
+def client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings, litestar: Litestar) -> None:
-        self.app = app
-        self.enabled = settings.rate_limit_enabled
-        self.default_limit = settings.rate_limit_default_per_minute
-        self.registration_limit = settings.rate_limit_registration_per_minute
-        self.admin_limit = settings.rate_limit_admin_per_minute
-        # The container (and with it the limiter and token service) exists once the lifespan has run.
-        self.litestar = litestar
+def bearer_user(scope: Scope, tokens: Any) -> int | None:
+    """The user of a valid bearer token; an invalid token is just another anonymous client."""
+    scheme, _, token = (header(scope, b"authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        user_id: int = tokens.verify(token.strip()).user_id
+    except DomainError:
+        return None
+    return user_id
 
-    def _container(self) -> Any:
-        return getattr(self.litestar.state, "container", None)
 
-    def quota_for(self, scope: HTTPScope, container: Any) -> Quota:
-        state = scope.get("state") or {}
-        ip = state.get("client_ip") or (scope.get("client") or ("unknown",))[0]
-        if is_registration(scope["method"], scope["path"]):
-            return Quota("registration", self.registration_limit, f"{KEY_PREFIX}:registration:ip:{ip}")
-        user = self._user_of(scope, container)
+class RateLimitMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, quotas: Quotas) -> None:
+        self.quotas = quotas
+
+    def quota_for(self, policy: str, scope: Scope, services: Any) -> Quota:
+        ip = client_ip(scope)
+        if policy == REGISTRATION:
+            return Quota(REGISTRATION, self.quotas.registration, f"{KEY_PREFIX}:registration:ip:{ip}")
+        user = bearer_user(scope, services.tokens)
         if user is not None:
-            return Quota("admin", self.admin_limit, f"{KEY_PREFIX}:admin:user:{user}")
-        return Quota("default", self.default_limit, f"{KEY_PREFIX}:default:ip:{ip}")
+            return Quota("admin", self.quotas.admin, f"{KEY_PREFIX}:admin:user:{user}")
+        return Quota(DEFAULT, self.quotas.default, f"{KEY_PREFIX}:default:ip:{ip}")
 
-    @staticmethod
-    def _user_of(scope: Scope, container: Any) -> int | None:
-        authorization = header(scope, b"authorization") or ""
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        try:
-            user_id: int = container.tokens.verify(token.strip()).user_id
-        except DomainError:
-            return None  # an invalid token is just another anonymous client
-        return user_id
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            not self.enabled
-            or scope["type"] != ScopeType.HTTP
-            or scope["method"] == "OPTIONS"
-            or is_unmetered(scope["path"])
-        ):
-            await self.app(scope, receive, send)
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        policy = route_opt(scope).get(RATE_LIMIT, DEFAULT)
+        services = scope["app"].state.get("services")
+        if not self.quotas.enabled or policy in (UNMETERED, LOGIN) or services is None:
+            await next_app(scope, receive, send)
             return
-        container = self._container()
-        limiter: RateLimiter | None = getattr(container, "rate_limiter", None)
-        if limiter is None:
-            await self.app(scope, receive, send)
-            return
-        quota = self.quota_for(scope, container)
-        decision = await limiter.hit(quota.key, quota.limit, WINDOW_SECONDS)
-        headers = [
-            (b"ratelimit-policy", policy_header(quota)),
-            (b"ratelimit", state_header(quota, decision.remaining, decision.reset_after)),
-        ]
+        quota = self.quota_for(policy, scope, services)
+        decision = await services.rate_limiter.hit(quota.key, quota.limit, WINDOW_SECONDS)
+        add_response_headers(
+            scope,
+            [
+                (b"ratelimit-policy", policy_header(quota)),
+                (b"ratelimit", state_header(quota, decision.remaining, decision.reset_after)),
+            ],
+        )
         if not decision.allowed:
-            await send_problem(
-                scope,
-                send,
+            refusal = DomainError(
                 ErrorCode.RATE_LIMIT_EXCEEDED,
                 f"Too many requests; at most {quota.limit} per minute. "
                 f"Try again in {decision.reset_after} seconds.",
-                headers=[*headers, (b"retry-after", str(decision.reset_after).encode())],
-                # Do not make the server swallow a refused upload (up to 170 MiB) to keep the connection.
-                close=has_body(scope),
+                retry_after=decision.reset_after,
             )
+            await send_exception(scope, receive, send, refusal)
             return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                set_headers(message, headers)
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+        await next_app(scope, receive, send)
