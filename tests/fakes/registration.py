@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from icct26.domain.idempotency import SavedResponse
-from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus, church_key
+from icct26.domain.registration import ACTIVE_STATUSES, Contact, RegistrationDraft, TeamStatus, church_key
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
 from icct26.domain.registration.ports import (
     ChurchSlot,
@@ -23,6 +23,8 @@ from icct26.domain.registration.ports import (
 )
 from tests.fakes.idempotency import ClaimKey, FakeIdempotentAnswers
 from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables
+
+SEEDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -185,6 +187,14 @@ class FakeRegistrationDatabase(FakeDatabase[RegistrationTables]):
         row = ChurchRow(len(self.committed.churches) + 1, key, name, max_teams)
         self.committed.churches[key] = row
         return row
+
+    def add_team(self, church_pk: int, status: TeamStatus = TeamStatus.PENDING) -> None:
+        """A team that only holds a church slot (for counts); register through the use case for more."""
+        pk = len(self.committed.teams) + 1
+        captain = Contact("Seed Captain", "9000000000", f"seed{pk}@example.com")
+        draft = RegistrationDraft(f"Seed Team {pk}", f"seed team {pk}", "", "", captain, captain, (), {})
+        team = NewTeam(f"SEED-{pk:03d}", pk, church_pk, draft, (), (), SEEDED_AT)
+        self.committed.teams.append(TeamRow(pk, team, status))
 
     def team(self, team_id: str) -> TeamRow:
         return next(row for row in self.committed.teams if row.team.team_id == team_id)
