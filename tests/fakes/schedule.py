@@ -14,7 +14,7 @@ from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import TeamStatus, team_name_key
 from icct26.domain.schedule import Match, MatchStatus, TeamRef
 from icct26.domain.schedule.ports import StoredMatch, TeamCandidate
-from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables
+from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables, check_bigint
 
 EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -86,11 +86,11 @@ class FakeMatches:
         return [self._stored(row) for row in rows[offset:end]]
 
     async def get(self, match_id: int) -> StoredMatch | None:
-        row = self._t.matches.get(match_id)
+        row = self._t.matches.get(check_bigint(match_id))
         return None if row is None else self._stored(row)
 
     async def lock(self, match_id: int) -> Match | None:
-        row = self._t.matches.get(match_id)
+        row = self._t.matches.get(check_bigint(match_id))
         if row is None:
             return None
         self._locked.add(match_id)

@@ -27,6 +27,15 @@ class Tables:
 
 TablesT = TypeVar("TablesT", bound=Tables)
 
+BIGINT_MAX = 2**63 - 1
+
+
+def check_bigint(value: int) -> int:
+    """A row id as the driver sends it: one outside PostgreSQL's bigint fails (asyncpg raises too)."""
+    if not -BIGINT_MAX - 1 <= value <= BIGINT_MAX:
+        raise OverflowError(f"{value} does not fit in a bigint")
+    return value
+
 
 class FakeDatabase(Generic[TablesT]):
     """The committed state of one feature's tables, and what happened to it."""

@@ -268,6 +268,7 @@ async def test_a_closed_registry_refuses_unknown_churches_and_creates_none(tmp_p
     assert error.code is ErrorCode.UNKNOWN_CHURCH
     assert [(e.field, e.code) for e in error.errors] == [("church_name", "unknown_church")]
     assert list(registration.db.committed.churches) == ["csi st peters church"]
+    assert registration.store.files == {} and registration.store.deleted == []  # refused before uploading
     assert (await registration.register(form(2))).church_name == CHURCH
 
 
@@ -283,14 +284,31 @@ async def test_an_open_registry_adds_a_new_church_once(registration: Registratio
 # --- documents are not left behind -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("church_limit", "second", "code"),
+    [
+        (None, form(2, team_name="Peters Warriors 1"), ErrorCode.DUPLICATE_TEAM),
+        (
+            None,
+            form(2, church="Zion Church", captain_email="captain1@example.com"),
+            ErrorCode.DUPLICATE_CAPTAIN_EMAIL,
+        ),
+        (1, form(2), ErrorCode.CHURCH_LIMIT_REACHED),
+    ],
+    ids=["team-name", "captain-email", "church-limit"],
+)
 @pytest.mark.asyncio
-async def test_a_refusal_seen_by_the_pre_check_uploads_nothing(tmp_path: Path) -> None:
+async def test_a_refusal_seen_by_the_pre_check_uploads_nothing(
+    tmp_path: Path, church_limit: int | None, second: RegistrationForm, code: ErrorCode
+) -> None:
     registration = build(tmp_path, cheap_writes=False)
+    registration.db.add_church(CHURCH, max_teams=church_limit)
     await registration.register(form(1))
     stored = set(registration.store.files)
 
-    await registration.refused(form(1))  # duplicate name and captain email
+    error = await registration.refused(second)
 
+    assert error.code is code
     assert set(registration.store.files) == stored
     assert registration.store.deleted == []
 
