@@ -338,5 +338,9 @@ class FakeAdminDatabase(FakeDatabase[AdminTables]):
         self.committed.churches[church_id] = ChurchRow(church_id, name, church_key(name), max_teams)
         return church_id
 
+    def add_user(self, user: AdminUser) -> AdminUser:
+        self.committed.users[user.id] = user
+        return user
+
     def team(self, team_id: str) -> TeamView:
         return self.committed.teams[team_id].view

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from icct26.domain.idempotency import SavedResponse
-from icct26.domain.registration import ACTIVE_STATUSES, Contact, RegistrationDraft, TeamStatus, church_key
+from icct26.domain.registration import (
+    ACTIVE_STATUSES,
+    Contact,
+    DocumentKind,
+    RegistrationDraft,
+    TeamStatus,
+    church_key,
+)
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
 from icct26.domain.registration.ports import (
     ChurchSlot,
@@ -19,6 +26,7 @@ from icct26.domain.registration.ports import (
     NewTeam,
     PublicTeam,
     PurgeableTeam,
+    StoredUpload,
     TeamStanding,
 )
 from tests.fakes.idempotency import ClaimKey, FakeIdempotentAnswers
@@ -188,13 +196,26 @@ class FakeRegistrationDatabase(FakeDatabase[RegistrationTables]):
         self.committed.churches[key] = row
         return row
 
-    def add_team(self, church_pk: int, status: TeamStatus = TeamStatus.PENDING) -> None:
-        """A team that only holds a church slot (for counts); register through the use case for more."""
+    def add_team(
+        self,
+        church_pk: int,
+        status: TeamStatus = TeamStatus.PENDING,
+        *,
+        storage_keys: Sequence[str] = (),
+        status_changed_at: datetime | None = None,
+    ) -> str:
+        """A team holding a church slot and naming stored files, without a roster; register through
+        the use case for a whole one. Returns its team ID."""
         pk = len(self.committed.teams) + 1
         captain = Contact("Seed Captain", "9000000000", f"seed{pk}@example.com")
         draft = RegistrationDraft(f"Seed Team {pk}", f"seed team {pk}", "", "", captain, captain, (), {})
-        team = NewTeam(f"SEED-{pk:03d}", pk, church_pk, draft, (), (), SEEDED_AT)
-        self.committed.teams.append(TeamRow(pk, team, status))
+        documents = [
+            StoredUpload(DocumentKind.PASTOR_LETTER, None, key, "application/pdf", "pdf", 1, "", "letter.pdf")
+            for key in storage_keys
+        ]
+        team = NewTeam(f"SEED-{pk:03d}", pk, church_pk, draft, (), documents, SEEDED_AT)
+        self.committed.teams.append(TeamRow(pk, team, status, status_changed_at))
+        return team.team_id
 
     def team(self, team_id: str) -> TeamRow:
         return next(row for row in self.committed.teams if row.team.team_id == team_id)

@@ -32,21 +32,21 @@ class FakeDocumentStore:
 
     name = "fake"
 
-    def __init__(self, *, cheap_writes: bool = False, modified_at: datetime | None = None) -> None:
+    def __init__(self, *, cheap_writes: bool = False) -> None:
         self.cheap_writes = cheap_writes
         self.files: dict[str, StoredFile] = {}
         self.deleted: list[str] = []  # every key a delete was asked for, stored or not
         self.unavailable = False
         self.puts_before_failure: int | None = None
         self.failing_deletes = False
-        self._modified_at = modified_at or datetime(2026, 1, 1, tzinfo=UTC)
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)  # the modification time new files get
 
     def _put(self, key: str, data: bytes, content_type: str) -> None:
         if self.unavailable or self.puts_before_failure == 0:
             raise _unavailable()
         if self.puts_before_failure is not None:
             self.puts_before_failure -= 1
-        self.files[key] = StoredFile(data, content_type, self._modified_at)
+        self.files[key] = StoredFile(data, content_type, self.now)
 
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         self._put(key, source.read_bytes(), content_type)
