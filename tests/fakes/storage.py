@@ -31,6 +31,7 @@ class FakeDocumentStore:
     """
 
     name = "fake"
+    cheap_writes: bool
 
     def __init__(self, *, cheap_writes: bool = False) -> None:
         self.cheap_writes = cheap_writes
