@@ -1,0 +1,225 @@
+"""RegistrationUnitOfWork: churches, teams, document records and recorded answers in memory.
+
+The team rows enforce what the database's unique indexes enforce (one active team per name and
+church, one active team per captain email), so a use case that skipped its own check still fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from icct26.domain.idempotency import SavedResponse
+from icct26.domain.registration import (
+    ACTIVE_STATUSES,
+    Contact,
+    DocumentKind,
+    RegistrationDraft,
+    TeamStatus,
+    church_key,
+)
+from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
+from icct26.domain.registration.ports import (
+    ChurchSlot,
+    ChurchTeamCount,
+    NewTeam,
+    PublicTeam,
+    PurgeableTeam,
+    StoredUpload,
+    TeamStanding,
+)
+from tests.fakes.idempotency import ClaimKey, FakeIdempotentAnswers
+from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables
+
+SEEDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class ChurchRow:
+    pk: int
+    key: str
+    name: str
+    max_teams: int | None = None
+
+
+@dataclass
+class TeamRow:
+    pk: int
+    team: NewTeam
+    status: TeamStatus = TeamStatus.PENDING
+    status_changed_at: datetime | None = None
+    documents_purged: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass
+class RegistrationTables(Tables):
+    churches: dict[str, ChurchRow] = field(default_factory=dict)  # by church key
+    teams: list[TeamRow] = field(default_factory=list)
+    team_seq: dict[str, int] = field(default_factory=dict)  # last number given, per prefix
+    claims: dict[ClaimKey, datetime] = field(default_factory=dict)
+    answers: dict[ClaimKey, SavedResponse] = field(default_factory=dict)
+
+
+def _slot(row: ChurchRow) -> ChurchSlot:
+    return ChurchSlot(row.pk, row.name, row.max_teams)
+
+
+class FakeChurches:
+    def __init__(self, tables: RegistrationTables) -> None:
+        self._t = tables
+
+    async def lock(self, key: str) -> ChurchSlot | None:
+        return await self.find(key)
+
+    async def find(self, key: str) -> ChurchSlot | None:
+        row = self._t.churches.get(key)
+        return None if row is None else _slot(row)
+
+    async def add_if_missing(self, key: str, name: str) -> bool:
+        return await self.add_many_if_missing([(key, name)]) == 1
+
+    async def add_many_if_missing(self, churches: Sequence[tuple[str, str]]) -> int:
+        added = 0
+        for key, name in churches:
+            if key not in self._t.churches:
+                self._t.churches[key] = ChurchRow(len(self._t.churches) + 1, key, name)
+                added += 1
+        return added
+
+    async def team_counts(self) -> list[ChurchTeamCount]:
+        return [
+            ChurchTeamCount(
+                row.name,
+                row.max_teams,
+                sum(t.active and t.team.church_pk == row.pk for t in self._t.teams),
+            )
+            for row in sorted(self._t.churches.values(), key=lambda row: row.name)
+        ]
+
+
+class FakeTeamRegistrations:
+    def __init__(self, tables: RegistrationTables) -> None:
+        self._t = tables
+
+    def _active(self) -> list[NewTeam]:
+        return [row.team for row in self._t.teams if row.active]
+
+    async def standing(self, church_pk: int | None, name_key: str, captain_email: str) -> TeamStanding:
+        of_church = [team for team in self._active() if team.church_pk == church_pk]
+        return TeamStanding(
+            active_teams=len(of_church),
+            name_taken=any(team.draft.team_name_key == name_key for team in of_church),
+            captain_email_taken=any(team.draft.captain.email == captain_email for team in self._active()),
+        )
+
+    async def next_team_seq(self, prefix: str) -> int:
+        self._t.team_seq[prefix] = self._t.team_seq.get(prefix, 0) + 1
+        return self._t.team_seq[prefix]
+
+    async def add(self, team: NewTeam) -> int:
+        draft = team.draft
+        standing = await self.standing(team.church_pk, draft.team_name_key, draft.captain.email)
+        if standing.name_taken:
+            raise duplicate_team(draft.team_name)
+        if standing.captain_email_taken:
+            raise duplicate_captain_email()
+        pk = len(self._t.teams) + 1
+        self._t.teams.append(TeamRow(pk, team))
+        return pk
+
+    async def confirmed(self) -> list[PublicTeam]:
+        names = {row.pk: row.name for row in self._t.churches.values()}
+        confirmed = [row.team for row in self._t.teams if row.status is TeamStatus.CONFIRMED]
+        return [
+            PublicTeam(team.team_id, team.draft.team_name, names[team.church_pk], team.draft.player_count)
+            for team in sorted(confirmed, key=lambda team: team.seq)
+        ]
+
+
+class FakeDocumentRecords:
+    def __init__(self, tables: RegistrationTables) -> None:
+        self._t = tables
+
+    async def referenced(self, keys: Collection[str]) -> set[str]:
+        named = {
+            doc.storage_key for row in self._t.teams if not row.documents_purged for doc in row.team.documents
+        }
+        return named & set(keys)
+
+    async def purgeable(self, rejected_before: datetime) -> list[PurgeableTeam]:
+        return [
+            PurgeableTeam(row.pk, row.team.team_id, tuple(doc.storage_key for doc in row.team.documents))
+            for row in self._t.teams
+            if row.status is TeamStatus.REJECTED
+            and not row.documents_purged
+            and row.status_changed_at is not None
+            and row.status_changed_at < rejected_before
+        ]
+
+    async def forget(self, team_pk: int, purged_at: datetime) -> None:
+        for row in self._t.teams:
+            if row.pk == team_pk:
+                row.documents_purged = True
+
+
+class FakeRegistrationUnitOfWork(FakeUnitOfWork[RegistrationTables]):
+    churches: FakeChurches
+    teams: FakeTeamRegistrations
+    documents: FakeDocumentRecords
+    answers: FakeIdempotentAnswers
+
+    def _bind(self, tables: RegistrationTables) -> None:
+        super()._bind(tables)
+        self.churches = FakeChurches(tables)
+        self.teams = FakeTeamRegistrations(tables)
+        self.documents = FakeDocumentRecords(tables)
+        self.answers = FakeIdempotentAnswers(tables.claims, tables.answers)
+
+
+class FakeRegistrationDatabase(FakeDatabase[RegistrationTables]):
+    def __init__(self) -> None:
+        super().__init__(RegistrationTables())
+
+    def unit_of_work(self) -> FakeRegistrationUnitOfWork:
+        return FakeRegistrationUnitOfWork(self)
+
+    # --- arranging and inspecting committed rows ---------------------------------------------------
+
+    def add_church(self, name: str, *, max_teams: int | None = None) -> ChurchRow:
+        key = church_key(name)
+        row = ChurchRow(len(self.committed.churches) + 1, key, name, max_teams)
+        self.committed.churches[key] = row
+        return row
+
+    def add_team(
+        self,
+        church_pk: int,
+        status: TeamStatus = TeamStatus.PENDING,
+        *,
+        storage_keys: Sequence[str] = (),
+        status_changed_at: datetime | None = None,
+    ) -> str:
+        """A team holding a church slot and naming stored files, without a roster; register through
+        the use case for a whole one. Returns its team ID."""
+        pk = len(self.committed.teams) + 1
+        captain = Contact("Seed Captain", "9000000000", f"seed{pk}@example.com")
+        draft = RegistrationDraft(f"Seed Team {pk}", f"seed team {pk}", "", "", captain, captain, (), {})
+        documents = [
+            StoredUpload(DocumentKind.PASTOR_LETTER, None, key, "application/pdf", "pdf", 1, "", "letter.pdf")
+            for key in storage_keys
+        ]
+        team = NewTeam(f"SEED-{pk:03d}", pk, church_pk, draft, (), documents, SEEDED_AT)
+        self.committed.teams.append(TeamRow(pk, team, status, status_changed_at))
+        return team.team_id
+
+    def team(self, team_id: str) -> TeamRow:
+        return next(row for row in self.committed.teams if row.team.team_id == team_id)
+
+    def set_status(self, team_id: str, status: TeamStatus, at: datetime | None = None) -> None:
+        row = self.team(team_id)
+        row.status, row.status_changed_at = status, at
