@@ -20,7 +20,7 @@ from icct26.adapters.db.engine import Database
 from icct26.adapters.http.dependencies import provide
 
 
-@post("/_probe/upload", include_in_schema=False, request_max_body_size=None, status_code=200)
+@post("/_probe/upload", include_in_schema=False, status_code=200)
 async def probe_upload(request: Request[Any, Any, Any]) -> dict[str, int]:
     received = 0
     async for chunk in request.stream():

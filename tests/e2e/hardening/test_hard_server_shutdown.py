@@ -18,9 +18,9 @@ async def in_flight(server: ServerProcess) -> int:
     """Requests the server is handling, not counting the scrape asking."""
     async with httpx.AsyncClient(base_url=server.url) as client:
         text = (await client.get("/metrics")).text
-    match = re.search(r"^icct26_http_requests_in_flight (\S+)$", text, re.MULTILINE)
-    assert match, text
-    return int(float(match.group(1))) - 1
+    values = re.findall(r"^icct26_http_requests_in_progress\{.*\} (\S+)$", text, re.MULTILINE)
+    assert values, text
+    return int(sum(float(v) for v in values)) - 1
 
 
 async def test_sigterm_lets_a_slow_upload_finish_refuses_new_connections_and_exits_0(

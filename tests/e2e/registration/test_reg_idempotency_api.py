@@ -14,6 +14,7 @@ from icct26.adapters.storage.remote import put_each
 from icct26.bootstrap import Container, create_app
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import FileToStore
+from icct26.services.registration import RegistrationReceipt
 from tests.support.registration_forms import (
     RegistrationForm,
     asgi_clients,
@@ -62,8 +63,9 @@ async def test_the_answer_is_written_once_with_the_team(
     )
     answer_update = max(i for i, s in enumerate(statements) if "idempotency_keys" in s)
     assert answer_update > team_insert  # recorded in the team's transaction, not after it
-    stored = await fetch(container.database, "SELECT state, response_status FROM idempotency_keys")
-    assert [(row.state, row.response_status) for row in stored] == [("completed", 201)]
+    stored = await fetch(container.database, "SELECT state, response_body FROM idempotency_keys")
+    assert [row.state for row in stored] == ["completed"]
+    assert RegistrationReceipt.from_recorded(stored[0].response_body).team_id == "ICCT-001"
 
 
 async def test_concurrent_duplicates_create_one_team(container: Container) -> None:

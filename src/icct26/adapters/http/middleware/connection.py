@@ -97,7 +97,11 @@ class ConnectionLayer:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 extra: RawHeaders = [(REQUEST_ID_HEADER, request_id.encode("latin-1"))]
-                if body_pending and status in REFUSALS and not await self._drain(scope, tracking_receive):
+                if (
+                    body_pending
+                    and status in REFUSALS
+                    and not await self._drain(scope, tracking_receive, received)
+                ):
                     extra.append((b"connection", b"close"))
                 set_headers(message, extra)
             await send(message)
@@ -113,10 +117,13 @@ class ConnectionLayer:
             request_id_var.reset(token)
             actor_var.reset(actor_token)
 
-    async def _drain(self, scope: Scope, receive: Receive) -> bool:
+    async def _drain(self, scope: Scope, receive: Receive, received: int) -> bool:
         """Read and drop the rest of the body, up to the route's limit; True when all of it was read."""
         budget = drain_limit(scope, self.default_body_limit)
-        read = 0
+        declared = header(scope, b"content-length")
+        if received > budget or (declared is not None and declared.isdigit() and int(declared) > budget):
+            return False  # more than the route takes: not worth reading, close after the answer
+        read = received
         try:
             async with asyncio.timeout(DRAIN_SECONDS):
                 while True:

@@ -37,6 +37,12 @@ async def before_send(message: Message, scope: Scope) -> None:
         own.append((b"content-security-policy", csp))
     # A handler that chose its own value (e.g. a stricter CSP) keeps it.
     set_headers(message, own, replace=False)
+    # Litestar's CORS layer sets `Vary: Origin` over the `Vary: Accept-Encoding` of its gzip layer.
+    headers = message.get("headers", [])
+    if any(k.lower() == b"content-encoding" for k, _ in headers):
+        vary = [v for k, v in headers if k.lower() == b"vary"]
+        if not any(b"accept-encoding" in v.lower() for v in vary):
+            set_headers(message, [(b"vary", b", ".join([*vary, b"Accept-Encoding"]))])
     extra = (scope.get("state") or {}).get(_EXTRA)
     if extra:
         set_headers(message, extra)
