@@ -10,7 +10,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from icct26.domain.idempotency import SavedResponse
 from icct26.domain.registration import (
     ACTIVE_STATUSES,
     Contact,
@@ -62,7 +61,7 @@ class RegistrationTables(Tables):
     teams: list[TeamRow] = field(default_factory=list)
     team_seq: dict[str, int] = field(default_factory=dict)  # last number given, per prefix
     claims: dict[ClaimKey, datetime] = field(default_factory=dict)
-    answers: dict[ClaimKey, SavedResponse] = field(default_factory=dict)
+    answers: dict[ClaimKey, bytes] = field(default_factory=dict)
 
 
 def _slot(row: ChurchRow) -> ChurchSlot:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.idempotency import IdempotencyClaim, SavedResponse
+from icct26.domain.idempotency import IdempotencyClaim
 from icct26.domain.registration import (
     ChurchLimitPolicy,
     RegistrationWindow,
@@ -20,7 +20,6 @@ from icct26.domain.registration import (
     TeamStatus,
 )
 from icct26.services.registration import (
-    AnswerToRecord,
     RegistrationPolicy,
     RegistrationReceipt,
     RegistrationService,
@@ -58,13 +57,13 @@ class Registration:
     async def register(
         self,
         form: RegistrationForm | None = None,
-        answer: AnswerToRecord | None = None,
+        claim: IdempotencyClaim | None = None,
     ) -> RegistrationReceipt:
         self.forms += 1
         fields, files = spool(
             form or RegistrationForm.valid(self.forms, players=2), self.spool_dir / str(self.forms)
         )
-        return await self.service.register(fields, files, answer)
+        return await self.service.register(fields, files, claim)
 
     async def refused(self, form: RegistrationForm | None = None) -> DomainError:
         return await refusal(self.register(form))
@@ -373,17 +372,14 @@ def claim_for(registration: Registration, key: str = "key-1") -> IdempotencyClai
     return claim
 
 
-def answer(claim: IdempotencyClaim) -> AnswerToRecord:
-    return AnswerToRecord(claim, lambda receipt: SavedResponse(201, receipt.team_id.encode()))
-
-
 @pytest.mark.asyncio
 async def test_the_answer_is_recorded_with_the_team(registration: Registration) -> None:
     claim = claim_for(registration)
 
-    await registration.register(form(1), answer(claim))
+    receipt = await registration.register(form(1), claim)
 
-    assert registration.db.committed.answers == {("register", "key-1"): SavedResponse(201, b"ICCT-001")}
+    recorded = registration.db.committed.answers[("register", "key-1")]
+    assert RegistrationReceipt.from_recorded(recorded) == receipt
 
 
 @pytest.mark.asyncio
@@ -391,7 +387,7 @@ async def test_a_claim_taken_over_by_a_later_attempt_rolls_the_team_back(registr
     claim = claim_for(registration)
     registration.db.committed.claims[("register", "key-1")] = NOW + timedelta(seconds=30)  # taken over
 
-    error = await refusal(registration.register(form(1), answer(claim)))
+    error = await refusal(registration.register(form(1), claim))
 
     assert error.code is ErrorCode.IDEMPOTENCY_IN_PROGRESS
     assert registration.db.committed.teams == [] and registration.db.committed.emails == []
