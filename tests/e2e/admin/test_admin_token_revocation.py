@@ -28,7 +28,7 @@ async def test_deactivated_account_is_refused_at_once(
 async def test_deleted_account_loses_the_admin_team_view(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
-    (team_id,) = await create_teams_bulk(container.database, teams=1, players_per_team=11)
+    (team_id,) = await create_teams_bulk(container.database, teams=1, players_per_team=11, status="confirmed")
     admin_view = (await client.get(f"/api/teams/{team_id}", headers=staff.admin)).json()
     assert "captain" in admin_view["team"]
     await execute(container.database, "DELETE FROM admin_users WHERE id = :id", id=staff.admin_id)
