@@ -48,7 +48,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     jwt_expiry_hours: float = 8.0
     cors_origins: str = "*"
     forwarded_allow_ips: str = ""
-    signed_url_ttl_seconds: int = 300
+    # As long as an admin token (JWT_EXPIRY_HOURS): links on an open review page keep working.
+    signed_url_ttl_seconds: int = 8 * 3600
     # --- logging -------------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
