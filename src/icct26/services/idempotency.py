@@ -1,11 +1,20 @@
-"""Run a request at most once per Idempotency-Key, and answer repeats with the first answer."""
+"""Run a request at most once per Idempotency-Key, and answer repeats with the first answer.
+
+A claim is only as alive as the process that holds it: `ClaimKeeper` renews the claims of running
+requests every few seconds, so a claim whose process died — or whose release the database refused
+because it was down — stops being renewed and is taken over by the next retry after `lease`
+(shorter than the in-flight wait). What the database refused (a release, an answer to store) is
+retried on every beat until it is written, so after an outage the key is free, or holds its answer,
+within a beat of the database coming back.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
@@ -32,6 +41,90 @@ class IdempotentResult:
     replayed: bool
 
 
+@dataclass(slots=True)
+class _Unwritten:
+    """Claims whose ending the database has not taken yet: an answer to store, or a claim to drop."""
+
+    answers: dict[IdempotencyClaim, SavedResponse] = field(default_factory=dict)
+    releases: set[IdempotencyClaim] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.answers or self.releases)
+
+
+class ClaimKeeper:
+    """This process's claims: renewed while their requests run, and ended even after an outage.
+
+    One background beat per process (started on the first claim, stopped when nothing is left):
+    it renews running claims and claims whose answer is waiting to be stored (so nobody runs them a
+    second time), and retries the writes the database refused. A claim whose release failed is
+    not renewed: if this process dies too, the lease still frees it.
+    """
+
+    def __init__(
+        self, store: IdempotencyStore, *, every_seconds: float, give_up_after: timedelta, clock: Clock
+    ) -> None:
+        self._store = store
+        self._every = every_seconds
+        self._give_up_after = give_up_after
+        self._clock = clock
+        self._running: set[IdempotencyClaim] = set()
+        self._unwritten = _Unwritten()
+        self._beat: asyncio.Task[None] | None = None
+
+    def hold(self, claim: IdempotencyClaim) -> None:
+        self._running.add(claim)
+        self._ensure_beat()
+
+    def finished(self, claim: IdempotencyClaim) -> None:
+        """Its outcome is written (or was never to be): stop renewing it."""
+        self._running.discard(claim)
+
+    def answer_later(self, claim: IdempotencyClaim, response: SavedResponse) -> None:
+        self._running.discard(claim)
+        self._unwritten.answers[claim] = response
+        self._ensure_beat()
+
+    def release_later(self, claim: IdempotencyClaim) -> None:
+        self._running.discard(claim)
+        self._unwritten.releases.add(claim)
+        self._ensure_beat()
+
+    def _ensure_beat(self) -> None:
+        if self._beat is None or self._beat.done():
+            self._beat = asyncio.create_task(self._run(), name="idempotency-claims")
+
+    async def _run(self) -> None:
+        while self._running or self._unwritten:
+            await asyncio.sleep(self._every)
+            try:
+                await self._write_unwritten()
+                renewed = [*self._running, *self._unwritten.answers]
+                if renewed:
+                    await self._store.renew(renewed, now=self._clock())
+            except Exception as exc:  # the database is down: try again next beat
+                logger.warning("idempotency claims not renewed: {}", type(exc).__name__)
+
+    async def _write_unwritten(self) -> None:
+        oldest = self._clock() - self._give_up_after
+        for claim, response in list(self._unwritten.answers.items()):
+            if claim.claimed_at >= oldest:
+                await self._store.complete(claim.scope, claim.key, response, claimed_at=claim.claimed_at)
+            del self._unwritten.answers[claim]
+        for claim in list(self._unwritten.releases):
+            if claim.claimed_at >= oldest:
+                await self._store.release(claim.scope, claim.key, claimed_at=claim.claimed_at)
+            self._unwritten.releases.discard(claim)
+
+    async def close(self) -> None:
+        """Stop the beat (shutdown); unwritten claims are left to their lease."""
+        if self._beat is not None and not self._beat.done():
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+        self._beat = None
+
+
 class IdempotencyService:
     """Claims a key before the work starts; stores the final answer unless it is a server error.
 
@@ -40,7 +133,8 @@ class IdempotencyService:
     - same key still running elsewhere: poll for up to `wait_seconds`, then IDEMPOTENCY_IN_PROGRESS;
     - same key, other fingerprint: IDEMPOTENCY_KEY_REUSED;
     - 5xx answers and exceptions release the claim, so a retry runs the request afresh;
-    - a claim older than `lease` belongs to a request that died with its process and is taken over.
+    - a claim not renewed for `lease` (see `ClaimKeeper`) is abandoned and is taken over; keep
+      `lease` shorter than `wait_seconds`, so a retry after a database outage runs within its wait.
 
     `execute_claimed` hands the claim to `produce`, so a use case can record its answer in the same
     transaction as its change (`IdempotentAnswers`): then even a process that dies between its commit
@@ -55,6 +149,7 @@ class IdempotencyService:
         ttl: timedelta,
         wait_seconds: float,
         lease: timedelta,
+        renew_seconds: float | None = None,
         poll_seconds: float = 0.1,
         clock: Clock = utc_now,
     ) -> None:
@@ -64,6 +159,9 @@ class IdempotencyService:
         self._lease = lease
         self._poll_seconds = poll_seconds
         self._clock = clock
+        # By default a few beats per lease, so one slow or failed renewal does not let the claim go.
+        every = renew_seconds if renew_seconds is not None else lease.total_seconds() / 4
+        self.claims = ClaimKeeper(store, every_seconds=every, give_up_after=ttl, clock=clock)
 
     async def execute(
         self, scope: str, key: str, fingerprint: str, produce: Callable[[], Awaitable[SavedResponse]]
@@ -111,31 +209,43 @@ class IdempotencyService:
     async def _run(
         self, claim: IdempotencyClaim, produce: Callable[[IdempotencyClaim], Awaitable[Outcome]]
     ) -> SavedResponse:
-        scope, key, claimed_at = claim.scope, claim.key, claim.claimed_at
+        self.claims.hold(claim)
         try:
             outcome = await produce(claim)
         except BaseException:
             # Shielded: a cancelled request (timeout, disconnect) must still let go of its key.
-            await asyncio.shield(self._release(scope, key, claimed_at))
+            await asyncio.shield(self._release(claim))
             raise
         if isinstance(outcome, RecordedResponse):
+            self.claims.finished(claim)
             return outcome.response  # committed with the change
         response = outcome
         if response.status >= 500:
-            await self._release(scope, key, claimed_at)
+            await self._release(claim)
             return response
         try:
-            await self._store.complete(scope, key, response, claimed_at=claimed_at)
+            await self._store.complete(claim.scope, claim.key, response, claimed_at=claim.claimed_at)
+            self.claims.finished(claim)
         except Exception:
-            # The work is done, but a repeat now waits out the lease and then runs afresh.
-            logger.exception("could not store the idempotent response for scope {}", scope)
+            # The work is done: keep the claim alive and store the answer once the database takes it,
+            # so a repeat is answered with it rather than run a second time.
+            logger.exception("could not store the idempotent response for scope {}", claim.scope)
+            self.claims.answer_later(claim, response)
         return response
 
-    async def _release(self, scope: str, key: str, claimed_at: datetime) -> None:
+    async def _release(self, claim: IdempotencyClaim) -> None:
         try:
-            await self._store.release(scope, key, claimed_at=claimed_at)
-        except Exception:
-            logger.exception("could not release an idempotency claim for scope {}", scope)
+            await self._store.release(claim.scope, claim.key, claimed_at=claim.claimed_at)
+            self.claims.finished(claim)
+        except Exception as exc:
+            logger.warning(
+                "idempotency claim for scope {} not released yet: {}", claim.scope, type(exc).__name__
+            )
+            self.claims.release_later(claim)
+
+    async def close(self) -> None:
+        """Stop renewing claims (shutdown)."""
+        await self.claims.close()
 
     async def purge_expired(self) -> int:
         """Delete expired keys (`icct26 idempotency purge`)."""
