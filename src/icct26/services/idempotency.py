@@ -95,6 +95,7 @@ class ClaimKeeper:
             self._beat = asyncio.create_task(self._run(), name="idempotency-claims")
 
     async def _run(self) -> None:
+        failing = False
         while self._running or self._unwritten:
             await asyncio.sleep(self._every)
             try:
@@ -103,7 +104,11 @@ class ClaimKeeper:
                 if renewed:
                     await self._store.renew(renewed, now=self._clock())
             except Exception as exc:  # the database is down: try again next beat
-                logger.warning("idempotency claims not renewed: {}", type(exc).__name__)
+                if not failing:  # once per outage, not once per beat
+                    logger.warning("idempotency claims not renewed: {}", type(exc).__name__)
+                failing = True
+            else:
+                failing = False
 
     async def _write_unwritten(self) -> None:
         oldest = self._clock() - self._give_up_after
