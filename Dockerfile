@@ -6,18 +6,21 @@
 #   docker run --env-file .env -p 8000:8000 icct26    # `icct26 serve`
 #   docker run --env-file .env icct26 worker          # outbox email worker
 
-FROM python:3.11-slim AS build
+FROM python:3.11.14-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/venv
+# The locked dependency tree (exact versions, hashes checked) first: it changes less often than the code.
+COPY requirements.txt ./
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY alembic ./alembic
-RUN /opt/venv/bin/pip install --no-cache-dir . \
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
     && /opt/venv/bin/icct26 --help > /dev/null
 
-FROM python:3.11-slim AS runtime
+FROM python:3.11.14-slim-bookworm AS runtime
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -3,16 +3,27 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The locked dependency trees (exact versions and hashes), resolved from pyproject.toml by `make lock`:
+# requirements.txt for the image, requirements-dev.txt (+ test tools, embedded PostgreSQL) here and in CI.
+LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 
-.PHONY: install run test lint format typecheck bench docs clean
+.PHONY: install run test lint format typecheck bench docs clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Re-resolve the lock files after changing dependencies in pyproject.toml (needs the package index).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml $(LOCK_OPTIONS) -o requirements.txt
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev $(LOCK_OPTIONS) -o requirements-dev.txt
 
 ## Serve on http://127.0.0.1:8000 (docs at /docs); embedded PostgreSQL unless DATABASE_URL is set.
 run: install

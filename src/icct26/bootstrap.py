@@ -106,6 +106,7 @@ class Container:
 
     async def stop_background(self) -> None:
         """Stop background tasks; the outbox worker finishes its current send first."""
+        await self.idempotency.close()
         for task in self.background:
             task.cancel()
         for task in self.background:
@@ -269,9 +270,10 @@ def build_registration_services(
         return SqlRegistrationUnitOfWork(database)
 
     policy = RegistrationPolicy.from_settings(settings)
-    # A claim older than twice the longest request belongs to a request that died with its process.
-    longest = max(settings.registration_timeout_seconds, settings.request_timeout_seconds)
-    lease = timedelta(seconds=2 * longest)
+    # Running requests renew their claims; one unrenewed for half the in-flight wait was abandoned (its
+    # process died, or the database was down when it let go), so a retry waiting on it takes it over
+    # within its wait.
+    lease = timedelta(seconds=max(settings.idempotency_wait_seconds / 2, 1.0))
     return dict(
         registration=RegistrationService(unit_of_work=uow, store=storage, policy=policy),
         churches=ChurchService(unit_of_work=uow, limit_policy=policy.church_limit),

@@ -92,6 +92,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             proxy_headers=False,  # client IPs are resolved by the app from FORWARDED_ALLOW_IPS
             server_header=False,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            # Slow and greedy clients (docs/DEPLOYMENT.md: the proxy adds read timeouts, per-IP caps).
+            timeout_keep_alive=settings.keepalive_timeout_seconds,
+            limit_concurrency=settings.max_concurrent_connections or None,
+            h11_max_incomplete_event_size=settings.max_header_bytes,
+            http=settings.http_parser,
+            backlog=settings.listen_backlog,
         )
 
 

@@ -36,6 +36,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     public_base_url: str = ""  # absolute URL clients use to reach the API (document links)
     docs_enabled: bool = True
     shutdown_grace_seconds: int = 30
+    # --- HTTP server (uvicorn): what it can do against slow or greedy clients; the proxy does the rest
+    keepalive_timeout_seconds: int = 5  # an idle keep-alive connection is closed after this
+    max_concurrent_connections: int = 1000  # per process; beyond it new requests get 503 (0 = no cap)
+    max_header_bytes: int = 16 * 1024  # request line + headers (enforced by the h11 parser)
+    http_parser: Literal["auto", "h11", "httptools"] = "auto"  # auto: httptools when installed
+    listen_backlog: int = 2048
     # --- database ------------------------------------------------------------------------------
     database_url: str | None = None
     db_pool_size: int = 10
@@ -48,7 +54,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     jwt_expiry_hours: float = 8.0
     cors_origins: str = "*"
     forwarded_allow_ips: str = ""
-    signed_url_ttl_seconds: int = 300
+    # As long as an admin token (JWT_EXPIRY_HOURS): links on an open review page keep working.
+    signed_url_ttl_seconds: int = 8 * 3600
     # --- logging -------------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
@@ -206,6 +213,9 @@ def _check(s: Settings) -> None:
         "OUTBOX_POLL_SECONDS": s.outbox_poll_seconds,
         "OUTBOX_LEASE_SECONDS": s.outbox_lease_seconds,
         "SMTP_BREAKER_FAIL_MAX": s.smtp_breaker_fail_max,
+        "KEEPALIVE_TIMEOUT_SECONDS": s.keepalive_timeout_seconds,
+        "MAX_HEADER_BYTES": s.max_header_bytes,
+        "LISTEN_BACKLOG": s.listen_backlog,
         "STORAGE_BREAKER_FAIL_MAX": s.storage_breaker_fail_max,
     }
     for name, value in positive.items():
@@ -218,6 +228,8 @@ def _check(s: Settings) -> None:
             "OUTBOX_LEASE_SECONDS: must exceed OUTBOX_BATCH_SIZE x 2 x SMTP_TIMEOUT_SECONDS "
             f"({batch_seconds:g})"
         )
+    if s.max_concurrent_connections < 0:
+        raise ConfigError("MAX_CONCURRENT_CONNECTIONS: must be 0 (no cap) or a positive number")
     if s.max_players < s.min_players:
         raise ConfigError(f"MAX_PLAYERS: must be at least MIN_PLAYERS ({s.min_players})")
     if s.database_url and not s.database_url.startswith(("postgresql", "postgres")):

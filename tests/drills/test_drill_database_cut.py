@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 BURST = 12
 FILE_BYTES = 128 * 1024
 SERVER_SETTINGS = {
-    "REGISTRATION_TIMEOUT_SECONDS": "6",  # lease 12 s: a claim the outage stranded frees up soon
+    "REGISTRATION_TIMEOUT_SECONDS": "6",
     "REQUEST_TIMEOUT_SECONDS": "6",
     "IDEMPOTENCY_WAIT_SECONDS": "1",
     "DB_CONNECT_TIMEOUT_SECONDS": "2",

@@ -16,6 +16,8 @@ def test_defaults_and_types() -> None:
     s = load_settings({"MAX_FILE_BYTES": "1024", "REGISTRATION_OPEN": "false"}, env_file=None)
     assert s.max_file_bytes == 1024 and s.registration_open is False
     assert s.min_players == 11 and s.max_players == 15
+    # Document links live as long as an admin token, so a review page opened at login keeps working.
+    assert s.signed_url_ttl_seconds == s.jwt_expiry_hours * 3600 == 8 * 3600
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,10 @@ def test_defaults_and_types() -> None:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"MAX_PLAYERS": "5"}, "MAX_PLAYERS"),
         ({"REGISTRATION_OPENS_AT": "tomorrow"}, "REGISTRATION_OPENS_AT"),
+        ({"MAX_CONCURRENT_CONNECTIONS": "-1"}, "MAX_CONCURRENT_CONNECTIONS"),
+        ({"KEEPALIVE_TIMEOUT_SECONDS": "0"}, "KEEPALIVE_TIMEOUT_SECONDS"),
+        ({"MAX_HEADER_BYTES": "0"}, "MAX_HEADER_BYTES"),
+        ({"HTTP_PARSER": "fast"}, "HTTP_PARSER"),
     ],
 )
 def test_bad_value_names_the_variable(env: dict[str, str], name: str) -> None:

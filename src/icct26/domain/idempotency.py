@@ -7,6 +7,7 @@ answers live in a store shared by every app process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -57,8 +58,12 @@ class IdempotencyStore(Protocol):
         stale_before: datetime,
     ) -> bool:
         """Take the key for this request, claimed at `now`. True when it was free, expired, or held by
-        a request that started before `stale_before` (a crashed process); False when someone else
-        holds it."""
+        a claim last renewed before `stale_before` (its process died, or could not let go of it while
+        the database was down); False when someone else holds it."""
+        ...
+
+    async def renew(self, claims: Sequence[IdempotencyClaim], *, now: datetime) -> None:
+        """Mark these unfinished claims as still held at `now` (the heartbeat of running requests)."""
         ...
 
     async def find(self, scope: str, key: str, *, now: datetime) -> IdempotencyEntry | None:

@@ -122,11 +122,15 @@ class TeamReviewService:
         return LinkedTeamDetail(await self._linked(detail.team, base_url), players)
 
     async def public_team(self, team_id: str) -> tuple[TeamView, list[PlayerView]]:
-        """The team without links (the public view shows no documents)."""
+        """A confirmed team without links (the public view shows no documents).
+
+        Pending and rejected registrations are "not found", as in the public list: their names,
+        church and roster are the captain's business until the organisers confirm them.
+        """
         team_id = normalise_team_id(team_id)
         async with self._uow() as uow:
             detail = await uow.teams.detail(team_id)
-        if detail is None:
+        if detail is None or detail.team.status is not TeamStatus.CONFIRMED:
             raise _team_not_found(team_id)
         return detail.team, detail.players
 

@@ -70,12 +70,21 @@ class AdminUserService:
             )
             if loses_admin:
                 await self._keep_an_admin(uow, before, actor)
+            revoke = before.revoked_by(
+                role=changes.role, is_active=changes.is_active, password_changed=password_hash is not None
+            )
             user = await uow.users.update(
-                user_id, role=changes.role, is_active=changes.is_active, password_hash=password_hash
+                user_id,
+                role=changes.role,
+                is_active=changes.is_active,
+                password_hash=password_hash,
+                revoke_tokens=revoke,
             )
             after: dict[str, object] = dict(user.summary())
             if password_hash is not None:
                 after["password_changed"] = True
+            if revoke:
+                after["sessions_revoked"] = True
             uow.audit.record(
                 AuditEntry(
                     actor,

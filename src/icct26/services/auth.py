@@ -73,10 +73,15 @@ class AuthService:
                 retry_after=decision.reset_after,
             )
 
-    async def current_user(self, user_id: int) -> AdminUser:
-        """The caller's account; a deleted or deactivated account is no longer authorised."""
+    async def current_user(self, user_id: int, token_version: int | None = None) -> AdminUser:
+        """The caller's account; a deleted or deactivated account is no longer authorised, nor is a
+        token issued before the account's last password, role or active change (`token_version`)."""
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
         if user is None or not user.is_active:
             raise DomainError(ErrorCode.UNAUTHORIZED, "This account no longer has access")
+        if token_version is not None and token_version != user.token_version:
+            raise DomainError(
+                ErrorCode.UNAUTHORIZED, "Your access changed since this session began; please log in again."
+            )
         return user

@@ -64,11 +64,41 @@ async def test_links_expire(
     def travel(seconds: int) -> None:
         monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at + seconds)
 
+    assert ttl == 8 * 3600  # the default: as long as the admin token, so an open review page works
     travel(ttl - 2)
     assert (await client.get(url)).status_code == 200
     travel(ttl + 2)
     body = assert_problem(await client.get(url), 404, "DOCUMENT_NOT_FOUND")
     assert "expired" in body["detail"]
+    page = await client.get(url, headers={"Accept": BROWSER_ACCEPT})
+    assert_dead_link_page(page)
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def assert_dead_link_page(resp: httpx.Response) -> None:
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("text/html")
+    assert resp.headers["cache-control"] == "no-store"
+    assert "This link has expired" in resp.text and "Reload the admin page" in resp.text
+
+
+async def test_dead_links_answer_browsers_with_a_page_and_other_clients_with_a_problem(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=0)
+    url = path_of(str((await team_links(client, staff, team.team_id))["team"]["paymentReceipt"]))  # type: ignore[index]
+    _, _, token, filename = url.split("/")
+    tampered = f"/documents/{token[:-3]}{'A' if token[-3] != 'A' else 'B'}{token[-2:]}/{filename}"
+    assert_dead_link_page(await client.get(tampered, headers={"Accept": BROWSER_ACCEPT}))
+    assert_dead_link_page(await client.get(tampered, headers={"Accept": "text/html"}))
+    # An <img> (images first, then */*), fetch() and API clients keep the problem+json answer.
+    for accept in ("image/avif,image/webp,*/*", "*/*", "application/json", "application/problem+json"):
+        assert_problem(await client.get(tampered, headers={"Accept": accept}), 404, "DOCUMENT_NOT_FOUND")
+    # A live link is unaffected by what the browser prefers.
+    live = await client.get(url, headers={"Accept": BROWSER_ACCEPT})
+    assert live.status_code == 200 and live.headers["content-type"] == "application/pdf"
 
 
 async def test_tampered_foreign_and_dangling_links_are_not_found(

@@ -236,13 +236,13 @@ def _all_keys(value: Any) -> set[str]:
 async def test_public_team_view_hides_contacts_and_documents(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
-    team = await create_team(container, players=11)
+    team = await create_team(container, players=11, status="confirmed")
     public = await client.get(f"/api/teams/{team.team_id}")
     assert public.status_code == 200, public.text
     body = public.json()
     assert body["success"] is True
     assert body["team"]["team_id"] == team.team_id and body["team"]["teamName"] == team.name
-    assert body["team"]["registration_status"] == "pending" and body["team"]["player_count"] == 11
+    assert body["team"]["registration_status"] == "confirmed" and body["team"]["player_count"] == 11
     assert [p["playerId"] for p in body["players"]] == team.player_ids
     keys = {k.lower() for k in _all_keys(body)}
     leaking = {
@@ -277,3 +277,19 @@ async def test_public_team_view_hides_contacts_and_documents(
         "subscription_file",
     } <= player.keys()
     assert_problem(await client.get("/api/teams/ICCT-777"), 404, "TEAM_NOT_FOUND")
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected"])
+async def test_unconfirmed_team_is_not_public_but_staff_still_see_it(
+    client: httpx.AsyncClient, container: Container, staff: Staff, status: str
+) -> None:
+    team = await create_team(container, players=11, status=status)
+    public = await client.get(f"/api/teams/{team.team_id}")
+    assert_problem(public, 404, "TEAM_NOT_FOUND")
+    assert team.name not in public.text
+    forged = await client.get(f"/api/teams/{team.team_id}", headers={"Authorization": "Bearer not-a-token"})
+    assert_problem(forged, 404, "TEAM_NOT_FOUND")
+
+    staff_view = await client.get(f"/api/teams/{team.team_id}", headers=staff.viewer)
+    assert staff_view.status_code == 200, staff_view.text
+    assert staff_view.json()["team"]["registration_status"] == status

@@ -74,6 +74,7 @@ async def test_admin_creates_updates_and_deletes_accounts(
         "role": "admin",
         "is_active": True,
         "password_changed": True,
+        "sessions_revoked": True,
     }
     assert all("argon2" not in json.dumps([r.before, r.after]) for r in await audit_rows(container))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +12,7 @@ import pytest
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
 from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.idempotency import IdempotencyClaim
 from icct26.services.idempotency import IdempotencyService, Replay
 from tests.support.registration_forms import fetch
 
@@ -208,3 +209,123 @@ async def test_concurrent_claims_run_the_work_once(database: Database) -> None:
     assert calls == 1
     assert sum(not r.replayed for r in results) == 1
     assert {r.response for r in results} == {answer(201, b'{"ok":true}')}
+
+
+class FlakyStore(SqlIdempotencyStore):
+    """The real store, with writes refused while `down` is set (what a database outage looks like)."""
+
+    down = False
+
+    async def _refuse(self) -> None:
+        if self.down:
+            raise ConnectionRefusedError("database is down")
+
+    async def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        await self._refuse()
+        await super().release(scope, key, claimed_at=claimed_at)
+
+    async def complete(self, scope: str, key: str, response: bytes, *, claimed_at: datetime) -> None:
+        await self._refuse()
+        await super().complete(scope, key, response, claimed_at=claimed_at)
+
+    async def renew(self, claims: Sequence[IdempotencyClaim], *, now: datetime) -> None:
+        await self._refuse()
+        await super().renew(claims, now=now)
+
+
+def live_service(
+    store: SqlIdempotencyStore, *, wait: float, lease: float, beat: float | None = None
+) -> IdempotencyService:
+    return IdempotencyService(
+        store,
+        ttl=timedelta(hours=24),
+        wait_seconds=wait,
+        lease=timedelta(seconds=lease),
+        renew_seconds=beat,
+        poll_seconds=0.02,
+    )
+
+
+async def test_a_release_the_database_refused_is_written_once_it_is_back(database: Database) -> None:
+    store = FlakyStore(database)
+    # The lease alone would block retries for a minute: the beat's release is what frees the key.
+    ids = live_service(store, wait=0.05, lease=60, beat=0.05)
+
+    async def outage() -> bytes:
+        store.down = True
+        raise ConnectionResetError("connection lost mid-request")
+
+    with pytest.raises(ConnectionResetError):
+        await execute(ids, SCOPE, "k", "fp", outage)
+    assert [r.state for r in await fetch(database, "SELECT state FROM idempotency_keys")] == ["in_progress"]
+
+    store.down = False
+    produce = Counter()
+    codes: list[ErrorCode] = []
+    result = None
+    while result is None and len(codes) < 100:  # each try waits 0.05 s: the beat frees the key soon
+        try:
+            result = await execute(ids, SCOPE, "k", "fp", produce)
+        except DomainError as busy:
+            codes.append(busy.code)
+    assert set(codes) <= {ErrorCode.IDEMPOTENCY_IN_PROGRESS}
+    assert result is not None and result.replayed is False and produce.calls == 1
+    await ids.close()
+
+
+async def test_an_answer_the_database_refused_is_stored_later_and_replayed(database: Database) -> None:
+    store = FlakyStore(database)
+    ids = live_service(store, wait=5, lease=0.4)
+
+    async def done_then_outage() -> bytes:
+        store.down = True  # the change committed; storing its answer fails
+        return answer(201, b'{"team_id":"ICCT-001"}')
+
+    first = await execute(ids, SCOPE, "k", "fp", done_then_outage)
+    assert first.response.startswith(b"201")
+    await asyncio.sleep(1.0)  # an outage longer than the lease
+    store.down = False
+    await asyncio.sleep(0.3)  # a few beats: the answer is stored as soon as the database takes it
+    produce = Counter()
+    repeat = await execute(ids, SCOPE, "k", "fp", produce)
+    assert repeat.replayed is True and repeat.response == answer(201, b'{"team_id":"ICCT-001"}')
+    assert produce.calls == 0
+    await ids.close()
+
+
+async def test_a_running_request_keeps_its_claim_past_the_lease(database: Database) -> None:
+    ids = live_service(SqlIdempotencyStore(database), wait=0.1, lease=0.3)
+    started = asyncio.Event()
+    calls = 0
+
+    async def slow() -> bytes:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await asyncio.sleep(2.0)
+        return answer(201, b'{"ok":true}')
+
+    first = asyncio.create_task(execute(ids, SCOPE, "k", "fp", slow))
+    await started.wait()
+    for _ in range(3):  # the last try comes more than four leases after the claim
+        await asyncio.sleep(0.35)
+        with pytest.raises(DomainError) as busy:
+            await execute(ids, SCOPE, "k", "fp", slow)
+        assert busy.value.code is ErrorCode.IDEMPOTENCY_IN_PROGRESS
+    assert (await first).replayed is False
+    assert calls == 1
+    await ids.close()
+
+
+async def test_a_claim_nobody_renews_is_taken_over_after_the_lease(database: Database) -> None:
+    store = SqlIdempotencyStore(database)
+    now = datetime.now(UTC)
+    # A process claimed the key, then died (or lost the database) and never renewed it.
+    assert await store.claim(
+        SCOPE, "k", "fp", now=now, expires_at=now + timedelta(hours=24), stale_before=now - timedelta(hours=1)
+    )
+    ids = live_service(store, wait=3, lease=0.5)
+    produce = Counter()
+    result = await execute(ids, SCOPE, "k", "fp", produce)  # waits out the lease, within its wait
+    assert result.replayed is False and produce.calls == 1
+    await ids.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from argon2 import PasswordHasher as Argon2
 
 from icct26.adapters.http.documents import content_type_of
 from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.security.passwords import Argon2Passwords
-from icct26.domain.admin.users import StaffRole, check_password_policy, parse_role
+from icct26.domain.admin.users import AdminUser, StaffRole, check_password_policy, parse_role
 from icct26.domain.admin.views import DocumentRef
 from icct26.domain.errors import ValidationFailed
 from icct26.services.document_links import player_document_filename, team_document_filename
@@ -111,3 +113,18 @@ def test_document_filenames_end_in_the_real_extension() -> None:
 )
 def test_csv_cells_never_start_a_formula(value: object, expected: object) -> None:
     assert _csv_safe(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "revokes"),
+    [
+        ({"role": None, "is_active": None, "password_changed": True}, True),
+        ({"role": StaffRole.ADMIN, "is_active": None, "password_changed": False}, True),
+        ({"role": None, "is_active": False, "password_changed": False}, True),
+        ({"role": StaffRole.VIEWER, "is_active": True, "password_changed": False}, False),  # no change
+        ({"role": None, "is_active": None, "password_changed": False}, False),
+    ],
+)
+def test_access_changes_revoke_sessions(change: dict[str, Any], revokes: bool) -> None:
+    viewer = AdminUser(id=1, email="v@example.org", role=StaffRole.VIEWER, is_active=True, password_hash="h")
+    assert viewer.revoked_by(**change) is revokes

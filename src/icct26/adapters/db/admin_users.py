@@ -22,6 +22,7 @@ def _user(record: AdminUserRecord) -> AdminUser:
         password_hash=record.password_hash,
         last_login_at=record.last_login_at,
         created_at=record.created_at,
+        token_version=record.token_version,
     )
 
 
@@ -48,7 +49,9 @@ class SqlAdminUserRepository:
     async def add(self, email: str, role: StaffRole, password_hash: str) -> AdminUser:
         if await self.by_email(email) is not None:
             raise _exists(email)
-        record = AdminUserRecord(email=email, role=role.value, password_hash=password_hash, is_active=True)
+        record = AdminUserRecord(
+            email=email, role=role.value, password_hash=password_hash, is_active=True, token_version=0
+        )
         self._session.add(record)
         try:
             await self._session.flush()
@@ -64,6 +67,7 @@ class SqlAdminUserRepository:
         is_active: bool | None = None,
         password_hash: str | None = None,
         last_login_at: datetime | None = None,
+        revoke_tokens: bool = False,
     ) -> AdminUser:
         record = await self._session.get(AdminUserRecord, user_id, with_for_update=True)
         if record is None:
@@ -76,6 +80,8 @@ class SqlAdminUserRepository:
             record.password_hash = password_hash
         if last_login_at is not None:
             record.last_login_at = last_login_at
+        if revoke_tokens:
+            record.token_version += 1  # under the row lock taken above: concurrent changes both count
         record.updated_at = datetime.now(UTC)
         await self._session.flush()
         return _user(record)

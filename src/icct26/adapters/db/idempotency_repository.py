@@ -1,12 +1,16 @@
 """Idempotency keys in PostgreSQL, so every app process sees the same claims and answers.
 
 Each method of the store is one statement in its own committed transaction: a claim must be visible
-to the other processes before the request it guards starts working. `SqlIdempotentAnswers` instead
-works inside a unit of work, so a request's change and its answer commit together.
+to the other processes before the request it guards starts working. `updated_at` of an unfinished
+claim is its heartbeat: the process running the request renews it, and a claim left unrenewed past
+the lease may be taken over (its process died, or could not release it while the database was down).
+`SqlIdempotentAnswers` instead works inside a unit of work, so a request's change and its answer
+commit together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,17 +68,29 @@ def _claim_statement() -> Any:
             "created_at": insert.excluded.created_at,
             "updated_at": insert.excluded.updated_at,
         },
-        # Only an expired entry or an abandoned claim may be taken over; a live one stays.
+        # Only an expired entry or an abandoned claim (no heartbeat since `stale_before`) may be taken
+        # over; a live one stays.
         where=or_(
             _T.expires_at <= now,
             and_(
-                _T.state == IN_PROGRESS, _T.created_at < bindparam("stale_before", type_=_T.created_at.type)
+                _T.state == IN_PROGRESS, _T.updated_at < bindparam("stale_before", type_=_T.updated_at.type)
             ),
         ),
     ).returning(_T.id)
 
 
 _CLAIM = _claim_statement()  # built once: every request with a key runs it
+# One row per held claim, sent as one executemany; the `b_` names keep clear of the column names.
+_RENEW = (
+    update(_T)
+    .where(
+        _T.scope == bindparam("b_scope"),
+        _T.key == bindparam("b_key"),
+        _T.state == IN_PROGRESS,
+        _T.created_at == bindparam("b_claimed_at", type_=_T.created_at.type),
+    )
+    .values(updated_at=bindparam("b_now", type_=_T.updated_at.type))
+)
 
 
 class SqlIdempotentAnswers:
@@ -117,6 +133,15 @@ class SqlIdempotencyStore:
         }
         async with self._database.engine.begin() as conn:
             return (await conn.execute(_CLAIM, params)).first() is not None
+
+    async def renew(self, claims: Sequence[IdempotencyClaim], *, now: datetime) -> None:
+        if not claims:
+            return
+        rows = [
+            {"b_scope": c.scope, "b_key": c.key, "b_claimed_at": c.claimed_at, "b_now": now} for c in claims
+        ]
+        async with self._database.engine.begin() as conn:
+            await conn.execute(_RENEW, rows)
 
     async def find(self, scope: str, key: str, *, now: datetime) -> IdempotencyEntry | None:
         stmt = select(_T.fingerprint, _T.state, _T.response_body).where(

@@ -184,6 +184,8 @@ class AdminUserRecord(IdentityAuditBase):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Bumped by a password, role or active change; tokens carry it, so older ones stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class AuditRecord(IdentityAuditBase):

@@ -30,6 +30,7 @@ class Principal:
     user_id: int
     email: str
     role: Role
+    token_version: int = 0  # the account's version when the token was issued (see AdminUser)
 
     @property
     def is_admin(self) -> bool:
@@ -48,6 +49,7 @@ class TokenService:
             "sub": str(principal.user_id),
             "email": principal.email,
             "role": principal.role,
+            "ver": principal.token_version,
             "iat": issued,
             "exp": issued + self.expiry,
             "iss": "icct26",
@@ -72,11 +74,16 @@ class TokenService:
         role = claims.get("role")
         if role not in ("admin", "viewer"):
             raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.")
+        version = claims.get("ver", 0)  # tokens issued before versions existed carry none: version 0
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.")
         try:
             user_id = int(claims["sub"])
         except (TypeError, ValueError):  # signed by us, but not a token we issue
             raise DomainError(ErrorCode.UNAUTHORIZED, "The access token is not valid.") from None
-        return Principal(user_id=user_id, email=str(claims.get("email", "")), role=role)
+        return Principal(
+            user_id=user_id, email=str(claims.get("email", "")), role=role, token_version=version
+        )
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -118,11 +125,13 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """The token's account as it is now: a deleted or deactivated account is refused at once, and a
-    changed role applies to the next request rather than when the token expires."""
+    """The token's account as it is now: a deleted or deactivated account is refused at once, and so
+    is a token issued before the account's password, role or active flag last changed."""
     token_holder = authenticate(connection)
-    user = await connection.app.state[SERVICES_STATE_KEY].auth.current_user(token_holder.user_id)
-    principal = Principal(user_id=user.id, email=user.email, role=user.role)
+    user = await connection.app.state[SERVICES_STATE_KEY].auth.current_user(
+        token_holder.user_id, token_holder.token_version
+    )
+    principal = Principal(user_id=user.id, email=user.email, role=user.role, token_version=user.token_version)
     _remember(connection, principal)
     return principal
 

@@ -3,15 +3,19 @@
 The route is public: the signed token is the credential. An expired or altered token, or a
 document that is gone, is 404 DOCUMENT_NOT_FOUND. The content type comes from the stored bytes
 (the filename in the URL is not signed, so it only names the download).
+
+Organisers open these links from the admin page in a new tab ("VIEW PDF", thumbnails), so a dead
+link answers a browser (`Accept` preferring text/html) with a small page saying what to do instead
+of raw problem JSON; every other client still gets the problem.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import get
+from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import Dependency, Parameter
 from litestar.response import Stream
@@ -22,7 +26,7 @@ from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
-from icct26.domain.errors import ErrorCode
+from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import DocumentStore
 
 _MAGIC = (
@@ -32,6 +36,34 @@ _MAGIC = (
 )
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 FALLBACK_TYPE = "application/octet-stream"
+PROBLEM_TYPE = "application/problem+json"
+DEAD_LINK_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Document link expired</title>
+</head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem">
+<h1 style="font-size: 1.4rem">This link has expired</h1>
+<p>Document links work for a limited time. Reload the admin page and open the document again.</p>
+</body>
+</html>
+"""
+
+
+def prefers_html(request: Request[Any, Any, Any]) -> bool:
+    """True for a browser navigation; `*/*` alone (images, fetch, curl) keeps the problem JSON."""
+    return request.accept.best_match([PROBLEM_TYPE, MediaType.HTML], default=PROBLEM_TYPE) == MediaType.HTML
+
+
+def dead_link_page() -> Response[str]:
+    return Response(
+        DEAD_LINK_PAGE,
+        status_code=404,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 def content_type_of(head: bytes) -> str:
@@ -61,20 +93,27 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     responses=problem_responses(*REQUEST_ERRORS, ErrorCode.DOCUMENT_NOT_FOUND),
     operation_class=file_operation(
         [*(media_type for _, media_type in _MAGIC), "image/webp", FALLBACK_TYPE],
-        "The stored bytes, typed by their content (inline for PDF and images)",
+        "The stored bytes, typed by their content (inline for PDF and images); a dead link answers "
+        "a browser (Accept preferring text/html) with a 404 HTML page saying to reload the admin page",
     ),
 )
 async def get_document(
+    request: Request[Any, Any, Any],
     signer: NamedDependency[LinkSigner],
     settings: NamedDependency[Settings],
     storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
     token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
-) -> Stream:
-    key = signer.verify(token, settings.signed_url_ttl_seconds)
-    chunks = storage.read(key)
-    # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
-    first = await anext(chunks, b"")
+) -> Stream | Response[str]:
+    try:
+        key = signer.verify(token, settings.signed_url_ttl_seconds)
+        chunks = storage.read(key)
+        # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
+        first = await anext(chunks, b"")
+    except DomainError as exc:
+        if exc.code is ErrorCode.DOCUMENT_NOT_FOUND and prefers_html(request):
+            return dead_link_page()
+        raise
     media_type = content_type_of(first)
     disposition = "inline" if media_type != FALLBACK_TYPE else "attachment"
     safe_name = _UNSAFE_FILENAME.sub("_", filename)[-100:] or "document"

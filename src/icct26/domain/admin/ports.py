@@ -77,7 +77,10 @@ class AdminUserRepository(Protocol):
         is_active: bool | None = None,
         password_hash: str | None = None,
         last_login_at: datetime | None = None,
-    ) -> AdminUser: ...
+        revoke_tokens: bool = False,
+    ) -> AdminUser:
+        """Change the given fields; `revoke_tokens` bumps the token version (earlier tokens stop working)."""
+        ...
 
     async def delete(self, user_id: int) -> None: ...
 

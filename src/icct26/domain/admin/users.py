@@ -27,10 +27,20 @@ class AdminUser:
     password_hash: str
     last_login_at: datetime | None = None
     created_at: datetime | None = None
+    token_version: int = 0  # tokens carry it; bumped when the account's access changes
 
     def summary(self) -> dict[str, object]:
         """The audit view of an account (never the hash)."""
         return {"email": self.email, "role": self.role.value, "is_active": self.is_active}
+
+    def revoked_by(self, *, role: StaffRole | None, is_active: bool | None, password_changed: bool) -> bool:
+        """Whether a change ends the account's sessions: a new password (someone may know the old one),
+        a new role, or (de)activation. Tokens issued before it then stop working at once."""
+        return (
+            password_changed
+            or (role is not None and role != self.role)
+            or (is_active is not None and is_active != self.is_active)
+        )
 
 
 def check_password_policy(password: str, field: str = "password") -> str:

@@ -71,7 +71,7 @@ class AuthController(Controller):
         data: JSONBody[LoginBody],
     ) -> TokenResponse:
         user = await auth.login(data.email, data.password, client_ip(request.scope))
-        token, expires_in = tokens.issue(Principal(user.id, user.email, user.role.value))
+        token, expires_in = tokens.issue(Principal(user.id, user.email, user.role.value, user.token_version))
         return TokenResponse(
             access_token=token, token_type="bearer", expires_in=expires_in, role=user.role.value
         )

@@ -1,0 +1,145 @@
+"""The nginx configuration in docs/DEPLOYMENT.md is the one we test: `nginx -t` accepts it inside a
+minimal configuration, and a real nginx running it in front of `icct26 serve` proxies requests and
+drops a client that never finishes its request head."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.raw_http import closed_by_peer, open_raw
+from tests.support.server import ServerProcess, free_port, running_server
+
+REPO = Path(__file__).resolve().parents[3]
+SNIPPET = re.compile(
+    r"<!-- nginx-snippet:start -->\s*```nginx\n(.*?)```\s*<!-- nginx-snippet:end -->", re.DOTALL
+)
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+
+
+NGINX = nginx_binary()
+needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light)")
+
+
+def documented_snippet() -> str:
+    match = SNIPPET.search((REPO / "docs" / "DEPLOYMENT.md").read_text(encoding="utf-8"))
+    assert match, "docs/DEPLOYMENT.md has no nginx snippet between the nginx-snippet markers"
+    return match.group(1)
+
+
+def minimal_config(tmp_path: Path, http_block: str) -> Path:
+    """A complete nginx.conf around `http_block`, writing only under `tmp_path`."""
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 1;
+daemon off;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log info;
+events {{ worker_connections 256; }}
+http {{
+    access_log {tmp_path}/access.log;
+    client_body_temp_path {tmp_path}/client_body;
+    proxy_temp_path {tmp_path}/proxy;
+    fastcgi_temp_path {tmp_path}/fastcgi;
+    uwsgi_temp_path {tmp_path}/uwsgi;
+    scgi_temp_path {tmp_path}/scgi;
+{http_block}
+}}
+""",
+        encoding="utf-8",
+    )
+    return conf
+
+
+def test_the_snippet_closes_slow_clients_and_caps_each_ip() -> None:
+    snippet = documented_snippet()
+    for directive in (
+        "client_header_timeout",
+        "client_body_timeout",
+        "limit_conn ",
+        "limit_conn_zone",
+        "proxy_request_buffering on",
+        "client_max_body_size 175m",
+        "X-Forwarded-For",
+    ):
+        assert directive in snippet, directive
+
+
+@needs_nginx
+def test_nginx_accepts_the_documented_snippet(tmp_path: Path) -> None:
+    assert NGINX is not None
+    conf = minimal_config(tmp_path, documented_snippet())
+    result = subprocess.run(
+        [NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+@pytest.fixture
+def app_server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    with running_server(database_url, tmp_path / "app") as server:
+        yield server
+
+
+@needs_nginx
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_nginx_running_the_snippet_proxies_and_drops_a_stalled_request_head(
+    app_server: ServerProcess, tmp_path: Path
+) -> None:
+    assert NGINX is not None
+    port = free_port()
+    snippet = (
+        documented_snippet()
+        .replace("listen 80;", f"listen 127.0.0.1:{port};")
+        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_server.port};")
+        .replace("client_header_timeout 10s;", "client_header_timeout 2s;")  # the drill stays short
+    )
+    (tmp_path / "nginx").mkdir()
+    conf = minimal_config(tmp_path / "nginx", snippet)
+    process = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(tmp_path / "nginx")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(100):
+                try:
+                    live = await client.get("/health/live")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            assert live.status_code == 200 and live.json() == {"status": "alive"}
+            assert (await client.get("/metrics")).status_code == 404  # not exposed through the proxy
+
+        reader, writer = await open_raw(port)
+        try:
+            writer.write(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # and then nothing
+            await writer.drain()
+            assert await closed_by_peer(reader, timeout=8.0)
+        finally:
+            writer.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
