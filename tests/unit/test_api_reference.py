@@ -113,8 +113,12 @@ def test_examples_carry_the_token_and_idempotency_key_their_operation_needs(docu
     for operation in operations(document):
         request = example_request(operation, EXAMPLES[operation.operation_id])
         assert ("Authorization" in request.headers) == operation.needs_token, operation.operation_id
-        writes = operation.method != "GET" and operation.operation_id != "login"
-        assert ("Idempotency-Key" in request.headers) == writes, operation.operation_id
+        accepts = operation.accepts_idempotency_key
+        assert ("Idempotency-Key" in request.headers) == accepts, operation.operation_id
+        assert not accepts or operation.method != "GET", operation.operation_id
+    accepting = {op.operation_id for op in operations(document) if op.accepts_idempotency_key}
+    assert {"registerTeam", "createMatch", "uploadGalleryImage", "resendTeamEmail"} <= accepting
+    assert "login" not in accepting
 
 
 NEW_OPERATION = {

@@ -4,7 +4,7 @@ when no curated one exists (`api_example_table.py` holds the curated ones).
 One `Example` feeds both the Markdown reference (a curl command and a response block) and the test
 that replays it against a real app, so the reference cannot show a request the API would refuse.
 The bearer token and the `Idempotency-Key` are not part of an example: they follow from the
-operation (who may call it, whether it changes state) and are added by `example_request`.
+operation (whether it needs a token, whether it accepts a key) and are added by `example_request`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from typing import Any
 
 BASE_URL = "http://127.0.0.1:8000"
 TOKEN_PLACEHOLDER = "$TOKEN"  # the shell variable the curl examples read the bearer token from
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
-NOT_IDEMPOTENT = frozenset({"login"})  # operation ids that take no Idempotency-Key (SPEC §6.6)
 NO_BODY: Any = object()  # an example without a JSON body (distinct from a JSON `null` body)
 _KEY_NAMESPACE = uuid.UUID("5d0f6c1e-9a57-4c39-9d1e-2f0a8c6b1226")
 
@@ -69,8 +67,14 @@ class Operation:
         return bool(requirements) and all(requirement for requirement in requirements)
 
     @property
-    def changes_state(self) -> bool:
-        return self.method in WRITE_METHODS and self.operation_id not in NOT_IDEMPOTENT
+    def accepts_idempotency_key(self) -> bool:
+        """Declares the header, or documents the key's own errors (not every write does yet)."""
+        declared = any(
+            p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
+            for p in self.spec.get("parameters", [])
+        )
+        responses = self.spec.get("responses", {})
+        return declared or "`IDEMPOTENCY_KEY_INVALID`" in str(responses.get("400", {}).get("description", ""))
 
 
 def operations(document: Mapping[str, Any]) -> list[Operation]:
@@ -109,7 +113,7 @@ def example_request(operation: Operation, example: Example) -> ExampleRequest:
     headers: dict[str, str] = {}
     if operation.needs_token:
         headers["Authorization"] = f"Bearer {TOKEN_PLACEHOLDER}"
-    if operation.changes_state:
+    if operation.accepts_idempotency_key:
         headers["Idempotency-Key"] = idempotency_key_for(operation.operation_id)
     headers.update(example.headers)
     if example.json is not NO_BODY:

@@ -248,7 +248,10 @@ def render_operation(
     lines = [f"### {operation_heading(operation)}", "", f"{_cell(spec.get('summary'))}.", ""]
     if spec.get("description"):
         lines += [str(spec["description"]).strip(), ""]
-    lines += [f"- operationId: `{operation.operation_id}`", f"- Who may call it: {access.value}", ""]
+    lines += [f"- operationId: `{operation.operation_id}`", f"- Who may call it: {access.value}"]
+    if operation.accepts_idempotency_key:
+        lines.append("- Accepts `Idempotency-Key` (see [Idempotency](#idempotency)).")
+    lines.append("")
     lines += parameters_table(operation, values)
     lines += body_section(operation, values)
     origin = "" if example.curated else " (built from the schema)"
@@ -315,8 +318,9 @@ Each operation lists the other codes it can answer.
 
 ## Idempotency
 
-Send `Idempotency-Key: <1-255 printable characters, e.g. a UUID v4>` on every write (POST, PUT,
-DELETE; not on login): a new key per user action, the same key for every retry of that action.
+Writes marked "Accepts `Idempotency-Key`" below take `Idempotency-Key: <1-255 printable
+characters, e.g. a UUID v4>`: send a new key per user action and the same key for every retry of
+that action (login takes none).
 - A repeat with the same key and the same request gets the first answer again, with
   `Idempotent-Replayed: true`; nothing happens twice. Answers are kept {idempotency_hours} hours
   (`IDEMPOTENCY_TTL_HOURS`).
