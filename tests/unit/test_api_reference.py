@@ -50,6 +50,17 @@ def test_api_reference_doc_is_in_sync(rendered: str) -> None:
     )
 
 
+def test_the_docs_api_command_writes_the_reference(tmp_path: Path, rendered: str) -> None:
+    from click.testing import CliRunner
+
+    from icct26.cli import main
+
+    output = tmp_path / "API_REFERENCE.md"
+    result = CliRunner().invoke(main, ["docs", "api", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_text(encoding="utf-8") == rendered
+
+
 def section_of(reference: str, operation: Operation) -> str:
     start = reference.index(f"\n### {operation_heading(operation)}\n")
     end = reference.find("\n### ", start + 1)

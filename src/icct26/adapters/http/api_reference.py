@@ -399,7 +399,9 @@ def render_api_reference(
         lines += [f"- [{title}](#{github_anchor(title)})"]
     for tag in order:
         title = f"{tag.capitalize()}: {described.get(tag, '')}".rstrip(": ")
-        lines += ["", f"## {title}", "", "| operation | who may call it | summary |", "| --- | --- | --- |"]
+        if lines[-1]:
+            lines.append("")
+        lines += [f"## {title}", "", "| operation | who may call it | summary |", "| --- | --- | --- |"]
         for operation in by_tag[tag]:
             heading = operation_heading(operation)
             who = access_of(operation, from_guards).name.lower().replace("_", " ")
