@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 BASE_URL = "http://127.0.0.1:8000"
 TOKEN_PLACEHOLDER = "$TOKEN"  # the shell variable the curl examples read the bearer token from
@@ -109,7 +110,7 @@ def example_request(operation: Operation, example: Example) -> ExampleRequest:
     for name, value in example.path.items():
         path = path.replace("{" + name + "}", str(value))
     if example.query:
-        path += "?" + "&".join(f"{name}={value}" for name, value in example.query.items())
+        path += "?" + urlencode(example.query)
     headers: dict[str, str] = {}
     if operation.needs_token:
         headers["Authorization"] = f"Bearer {TOKEN_PLACEHOLDER}"
