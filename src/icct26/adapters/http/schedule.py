@@ -342,7 +342,7 @@ async def _innings(
     data: JSONBody[InningsBody],
 ) -> Response[bytes]:
     async def produce() -> SavedResponse:
-        command = InningsInput(data.batting_team, data.runs, data.wickets)
+        command = InningsInput(data.batting_team, data.runs, data.wickets, data.overs)
         stored = await container.schedule.record_innings(match_id, innings, command, actor_of(request))
         message = f"{'First' if innings == 1 else 'Second'} innings recorded"
         return json_answer(HTTP_200_OK, _changed(message, stored, container))

@@ -53,7 +53,11 @@ class Feeder:
     @property
     def label(self) -> str:
         """What the place shows until the winner is known (the frontend renders it as a team name)."""
-        return f"Winner of Match {self.match_number}"
+        return winner_of(self.match_number)
+
+
+def winner_of(match_number: int) -> str:
+    return f"Winner of Match {match_number}"
 
 
 @dataclass(frozen=True, slots=True)
