@@ -75,6 +75,10 @@ class GeneratedFixtures:
     matches: list[StoredMatch] = field(default_factory=list)  # empty for a dry run
 
 
+def _given_or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
 def _place(team: TeamRef | None, feeder: int | None, codes: dict[int, str]) -> tuple[str, str | None]:
     if team is not None:
         return team.name, codes[team.id]
@@ -115,13 +119,13 @@ class FixtureService:
 
     async def generate(self, request: GenerateInput, actor: Actor) -> GeneratedFixtures:
         fixture_format, layout = self._check(request)
-        quota = request.overs_per_innings or self._overs_per_innings
+        quota = self._overs_per_innings if request.overs_per_innings is None else request.overs_per_innings
         async with self._uow() as uow:
             candidates = await self._teams(uow, request.teams)
             highest_round, highest_match = await uow.matches.highest_numbers()
             numbering = Numbering(
-                first_round=request.round_number_start or highest_round + 1,
-                first_match=request.match_number_start or highest_match + 1,
+                first_round=_given_or(request.round_number_start, highest_round + 1),
+                first_match=_given_or(request.match_number_start, highest_match + 1),
             )
             teams = [candidate.ref for candidate in candidates]
             plan = self._plan(fixture_format, teams, request, numbering, layout)
@@ -154,6 +158,7 @@ class FixtureService:
             )
             wanted = set(ids)
             stored = [item for item in await uow.matches.list_matches() if item.id in wanted]
+            stored.sort(key=lambda item: item.match.match_number)  # numbers follow the playing order
             await uow.commit()
         self._on_change()
         return GeneratedFixtures(
@@ -188,8 +193,8 @@ class FixtureService:
                 starts_at = parse_match_time(request.starts_at, self._tz, "starts_at")
                 layout = Layout(
                     starts_at=starts_at,
-                    slot_minutes=request.slot_minutes or DEFAULT_SLOT_MINUTES,
-                    matches_per_day=request.matches_per_day or DEFAULT_MATCHES_PER_DAY,
+                    slot_minutes=_given_or(request.slot_minutes, DEFAULT_SLOT_MINUTES),
+                    matches_per_day=_given_or(request.matches_per_day, DEFAULT_MATCHES_PER_DAY),
                     timezone=self._tz,
                 )
                 errors.extend(layout.errors())
@@ -242,7 +247,7 @@ class FixtureService:
             )
         return plan_round_robin(
             teams,
-            groups=request.groups or 1,
+            groups=_given_or(request.groups, 1),
             seed=request.seed,
             numbering=numbering,
             label=request.round_label,

@@ -410,9 +410,9 @@ class ScheduleService:
                 await self._advance(uow, match_id, match.result.winner, actor)
             return await self._finish_change(uow, match_id)
 
-    async def advance(self, match_id: int, team: str, actor: Actor) -> list[StoredMatch]:
+    async def advance(self, match_id: int, team: str, actor: Actor) -> StoredMatch:
         """Send a team of a tied, no-result or abandoned knockout match on to the match its winner
-        feeds (a won match sends its winner on by itself); returns the matches that received it."""
+        feeds (a won match sends its winner on by itself); returns the match that received it."""
         async with self._uow() as uow:
             match = await self._lock(uow, match_id)
             result = match.result
@@ -423,7 +423,14 @@ class ScheduleService:
                     f"Match {match.match_number} is {match.status.value}; a team advances once it is over",
                 )
             errors = FieldErrors()
-            chosen = match.find_team(team)
+            chosen = match.find_team(team) or next(
+                (
+                    found
+                    for candidate in await uow.teams.candidates(team)
+                    if (found := match.find_team(candidate.ref)) is not None
+                ),
+                None,
+            )  # by name, else by team ID
             if chosen is None:
                 errors.add(
                     "team",
@@ -443,10 +450,7 @@ class ScheduleService:
                     ErrorCode.INVALID_MATCH_STATE,
                     f"No later match waits for the winner of match {match.match_number}",
                 )
-            stored = [await uow.matches.get(next_id) for next_id in filled]
-            await uow.commit()
-            self.generation += 1
-            return [item for item in stored if item is not None]
+            return await self._finish_change(uow, filled[0])  # a bracket feeds one match
 
     async def abandon(self, match_id: int, actor: Actor) -> StoredMatch:
         """Call off a scheduled or live match."""
