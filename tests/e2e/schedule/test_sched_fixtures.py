@@ -57,6 +57,7 @@ async def test_thirteen_confirmed_teams_make_a_knockout_of_four_rounds_with_thre
 ) -> None:
     teams = await seed_teams(container, 13)
     await insert_team(container.database, "Pending Saints", status="pending", church="CSI Other")
+    assert (await client.get(MATCHES)).json()["data"] == []  # now in the public read cache
 
     data = await generate(client, admin, format="knockout")
 
