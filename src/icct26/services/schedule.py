@@ -323,7 +323,9 @@ class ScheduleService:
                 team1,
                 team2,
                 None if isinstance(start, Keep) else start,  # nothing to keep on a new match
-                overs_per_innings=fixture.overs_per_innings or self._overs_per_innings,
+                overs_per_innings=self._overs_per_innings
+                if fixture.overs_per_innings is None
+                else fixture.overs_per_innings,
             )
             await self._ensure_number_free(uow, match)
             match_id = await uow.matches.add(match)
@@ -422,23 +424,7 @@ class ScheduleService:
                     ErrorCode.INVALID_MATCH_STATE,
                     f"Match {match.match_number} is {match.status.value}; a team advances once it is over",
                 )
-            errors = FieldErrors()
-            chosen = match.find_team(team) or next(
-                (
-                    found
-                    for candidate in await uow.teams.candidates(team)
-                    if (found := match.find_team(candidate.ref)) is not None
-                ),
-                None,
-            )  # by name, else by team ID
-            if chosen is None:
-                errors.add(
-                    "team",
-                    "team_not_in_match",
-                    f"{team!r} is not playing in this match ({match.place_name(1)} v {match.place_name(2)})",
-                )
-            errors.raise_if_any()
-            assert chosen is not None
+            chosen = await self._team_in_match(uow, match, team, "team")
             if decided and result is not None and not chosen.same_as(result.winner):
                 raise DomainError(
                     ErrorCode.INVALID_MATCH_STATE,
@@ -482,6 +468,25 @@ class ScheduleService:
                 await uow.matches.save(later)
                 self._audit(uow, actor, "match.advance", later.id, before, later)
         return receiving
+
+    @staticmethod
+    async def _team_in_match(uow: ScheduleUnitOfWork, match: Match, reference: str, field: str) -> TeamRef:
+        """A team of this match named by name or team ID; a field error otherwise."""
+        found = match.find_team(reference)
+        for candidate in [] if found else await uow.teams.candidates(reference):
+            found = found or match.find_team(candidate.ref)
+        if found is None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        field,
+                        "team_not_in_match",
+                        f"{reference!r} is not playing in this match "
+                        f"({match.place_name(1)} v {match.place_name(2)})",
+                    )
+                ]
+            )
+        return found
 
     def _time(self, raw: str | None, field: str) -> datetime | None:
         return parse_optional_match_time(raw, self._tz, field)
