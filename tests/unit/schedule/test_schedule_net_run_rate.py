@@ -147,3 +147,42 @@ def test_quota_outside_limits_is_a_field_error() -> None:
     with pytest.raises(ValidationFailed) as caught:
         Match.schedule("Final", 1, 1, ALPHA, BRAVO, overs_per_innings=0)
     assert [e.field for e in caught.value.errors] == ["overs_per_innings"]
+
+
+TEAMS = [TeamRef(i, f"Team {i}") for i in range(1, 6)]
+
+
+@st.composite
+def innings(draw: st.DrawFn) -> tuple[int, int, str | None]:
+    wickets = draw(st.integers(0, 10))
+    balls = draw(st.integers(1, 120))
+    overs = draw(st.none() | st.just(f"{balls // 6}.{balls % 6}"))
+    return draw(st.integers(0, 300)), wickets, overs
+
+
+@st.composite
+def decided_matches(draw: st.DrawFn) -> list[Match]:
+    pairs = draw(
+        st.lists(st.tuples(st.sampled_from(TEAMS), st.sampled_from(TEAMS)).filter(lambda p: p[0] != p[1]))
+    )
+    matches = []
+    for number, (team1, team2) in enumerate(pairs, start=1):
+        first, second = draw(innings()), draw(innings())
+        if second[0] > first[0] and second[1] == 10:
+            second = (second[0], 9, second[2])  # a chase that passes the target is not all out
+        winner = team1 if first[0] > second[0] else team2 if second[0] > first[0] else None
+        matches.append(played(number, (team1, *first), (team2, *second), winner))
+    return matches
+
+
+@given(decided_matches())
+def test_what_one_side_scores_the_other_concedes(matches: list[Match]) -> None:
+    for table in compute_standings(matches):
+        rows = table.rows
+        assert sum(r.runs_for for r in rows) == sum(r.runs_against for r in rows)
+        if all(r.balls_for is not None and r.balls_against is not None for r in rows):
+            assert sum(r.balls_for or 0 for r in rows) == sum(r.balls_against or 0 for r in rows)
+        known = [r.nrr for r in rows if r.nrr is not None]
+        ordered = [r for r in rows if r.points == rows[0].points and r.nrr is not None]
+        assert [r.nrr for r in ordered] == sorted((r.nrr for r in ordered), reverse=True)
+        assert all(isinstance(value, float) for value in known)
