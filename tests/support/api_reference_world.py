@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from icct26.adapters.http.api_example_table import ADMIN_EMAIL, ADMIN_PASSWORD, TEAM_1, TEAM_2
+from icct26.adapters.http.api_example_table import ADMIN_EMAIL, ADMIN_PASSWORD, TEAM_1, TEAM_2, TEAM_5, TEAM_6
 from icct26.adapters.http.api_examples import (
     NO_BODY,
     TOKEN_PLACEHOLDER,
@@ -30,6 +30,7 @@ CHURCHES = (
     "CSI Christ Church Gandhipuram",
     "CSI All Souls Church Race Course",  # no teams: the church the delete example removes
     "CSI Christ Church Trichy Road",
+    "CSI Holy Trinity Church Peelamedu",  # the knockout's other two teams
 )
 
 
@@ -67,6 +68,8 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
     await create_team(container, CHURCHES[1], name=TEAM_2, status="confirmed")
     await create_team(container, CHURCHES[0], name="Immanuel Eagles", status="pending")
     await create_team(container, CHURCHES[1], name="Gandhipuram Lions", status="pending")
+    await create_team(container, CHURCHES[4], name=TEAM_5, status="confirmed")
+    await create_team(container, CHURCHES[4], name=TEAM_6, status="confirmed")
     admin = await create_staff(database, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)
     await create_staff(database, "scorer@example.org", "viewer")
     await create_staff(database, "volunteer@example.org", "viewer")
@@ -87,13 +90,25 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
     start = {"toss_winner": TEAM_1, "toss_choice": "bat", "actual_start_time": "2026-01-24T09:35"}
     for match_id in (3, 4, 5):
         await _ok(await client.put(f"/api/schedule/matches/{match_id}/start", json=start, headers=auth), 200)
-    first = {"batting_team": TEAM_1, "runs": 156, "wickets": 7}
-    second = {"batting_team": TEAM_2, "runs": 142, "wickets": 9}
+    first = {"batting_team": TEAM_1, "runs": 156, "wickets": 7, "overs": "20"}
+    second = {"batting_team": TEAM_2, "runs": 142, "wickets": 9, "overs": "20"}
     for match_id in (4, 5):
         url = f"/api/schedule/matches/{match_id}/first-innings-score"
         await _ok(await client.put(url, json=first, headers=auth), 200)
     url = "/api/schedule/matches/5/second-innings-score"
     await _ok(await client.put(url, json=second, headers=auth), 200)
+
+    # Matches 8 and 9: a knockout of ICCT-001, -005 and -006 in rounds 2-3. ICCT-001 has the bye and
+    # waits in match 9 for the winner of match 8, which is abandoned: the organisers pick who goes on.
+    knockout = {
+        "format": "knockout",
+        "teams": ["ICCT-001", "ICCT-005", "ICCT-006"],
+        "starts_at": "2026-01-31T09:30",
+        "round_number_start": 2,
+        "match_number_start": 11,
+    }
+    await _ok(await client.post("/api/schedule/generate", json=knockout, headers=auth), 201)
+    await _ok(await client.put("/api/schedule/matches/8/abandon", headers=auth), 200)
 
     files = {"file": file_for("semi-final.jpg")}
     await _ok(
