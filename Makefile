@@ -48,6 +48,7 @@ bench: install
 
 docs: install
 	$(BIN)/icct26 docs error-codes
+	$(BIN)/icct26 docs api
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data

@@ -55,6 +55,7 @@ from icct26.services.churches_admin import ChurchAdminService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
 from icct26.services.exports import ExportService
+from icct26.services.fixtures import FixtureService
 from icct26.services.gallery import GalleryService
 from icct26.services.idempotency import IdempotencyService
 from icct26.services.outbox import OutboxDelivery
@@ -88,6 +89,7 @@ class Container:
     documents: DocumentMaintenance
     idempotency: IdempotencyService  # every idempotent write, public and admin
     schedule: ScheduleService
+    fixtures: FixtureService  # knockout and round-robin generation over the schedule
     public_cache: PublicReadCache  # polled public reads (schedule list), a few seconds
     gallery: GalleryService
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
@@ -162,6 +164,7 @@ async def build_container_with(
         **build_admin_services(settings, database, storage, rate_limiter),
         **build_registration_services(settings, database, storage),
         schedule=schedule,
+        fixtures=build_fixture_service(settings, database, schedule),
         public_cache=PublicReadCache(
             settings.public_cache_seconds,
             lambda: schedule.generation,
@@ -251,7 +254,24 @@ def build_schedule_service(settings: Settings, database: Database) -> ScheduleSe
     points = PointsRules(
         win=settings.points_win, tie=settings.points_tie, no_result=settings.points_no_result
     )
-    return ScheduleService(lambda: SqlScheduleUnitOfWork(database), settings.timezone, points)
+    return ScheduleService(
+        lambda: SqlScheduleUnitOfWork(database),
+        settings.timezone,
+        points,
+        overs_per_innings=settings.overs_per_innings,
+    )
+
+
+def build_fixture_service(
+    settings: Settings, database: Database, schedule: ScheduleService
+) -> FixtureService:
+    """Fixture generation; a generated schedule makes the schedule's read caches reload."""
+    return FixtureService(
+        lambda: SqlScheduleUnitOfWork(database),
+        settings.timezone,
+        settings.overs_per_innings,
+        on_change=schedule.mark_changed,
+    )
 
 
 def build_gallery_service(settings: Settings, database: Database, storage: DocumentStore) -> GalleryService:

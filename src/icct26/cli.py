@@ -213,6 +213,25 @@ def docs_error_codes(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+def api_reference_markdown() -> str:
+    """docs/API_REFERENCE.md from the app's OpenAPI document, built with default settings (not this
+    machine's environment), so every checkout renders the same file."""
+    from icct26.adapters.http.api_reference import access_from_guards, render_api_reference
+    from icct26.adapters.http.app import build_litestar
+
+    settings = load_settings({}, env_file=None)
+    app = build_litestar(settings)  # no lifespan: no database, no services
+    return render_api_reference(app.openapi_schema.to_schema(), settings, access_from_guards(app))
+
+
+@docs.command("api")
+@click.option("--output", type=click.Path(path_type=Path), default=Path("docs/API_REFERENCE.md"))
+def docs_api(output: Path) -> None:
+    """Write docs/API_REFERENCE.md from the served OpenAPI document."""
+    output.write_text(api_reference_markdown(), encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
 @main.group()
 def admin() -> None:
     """Staff accounts (admins change things; viewers only read)."""

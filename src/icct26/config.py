@@ -78,6 +78,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     points_win: int = 2
     points_tie: int = 1
     points_no_result: int = 1
+    overs_per_innings: int = 20  # a match's quota unless it sets its own (net run rate)
     # --- limits --------------------------------------------------------------------------------
     max_file_bytes: int = 5 * MIB
     max_registration_bytes: int = 170 * MIB
@@ -230,6 +231,8 @@ def _check(s: Settings) -> None:
         )
     if s.max_concurrent_connections < 0:
         raise ConfigError("MAX_CONCURRENT_CONNECTIONS: must be 0 (no cap) or a positive number")
+    if not 1 <= s.overs_per_innings <= 50:
+        raise ConfigError(f"OVERS_PER_INNINGS: must be between 1 and 50, got {s.overs_per_innings}")
     if s.max_players < s.min_players:
         raise ConfigError(f"MAX_PLAYERS: must be at least MIN_PLAYERS ({s.min_players})")
     if s.database_url and not s.database_url.startswith(("postgresql", "postgres")):

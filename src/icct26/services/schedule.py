@@ -17,11 +17,14 @@ from icct26.domain.audit import Actor, AuditEntry
 from icct26.domain.errors import DomainError, ErrorCode, FieldError, FieldErrors, NotFound, ValidationFailed
 from icct26.domain.registration import TeamStatus, team_name_key
 from icct26.domain.schedule import (
+    DEFAULT_OVERS_PER_INNINGS,
     Match,
     MatchStatus,
     PointsRules,
+    ResultType,
     TeamRef,
     compute_standings,
+    format_overs,
     parse_optional_match_time,
 )
 from icct26.domain.schedule.ports import ScheduleUnitOfWork, StoredMatch, TeamCandidate
@@ -51,6 +54,7 @@ class FixtureInput:
     team1: str
     team2: str
     scheduled_start_time: str | Keep | None = None
+    overs_per_innings: int | None = None  # None: the configured default (create) or unchanged (edit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class InningsInput:
     batting_team: str
     runs: int
     wickets: int
+    overs: str | None = None  # cricket notation, "19.4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,11 @@ class StandingsLine:
     tied: int
     no_result: int
     points: int
+    runs_for: int
+    overs_for: str | None
+    runs_against: int
+    overs_against: str | None
+    nrr: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +130,18 @@ def _name(team: TeamRef | None) -> str | None:
     return team.name if team is not None else None
 
 
+def _overs(balls: int | None) -> str | None:
+    return format_overs(balls) if balls is not None else None
+
+
 def audit_summary(match: Match) -> dict[str, Any]:
     """What an audit row keeps of a match before and after a change (JSON-safe)."""
     return {
         "round": match.round,
         "round_number": match.round_number,
         "match_number": match.match_number,
-        "team1": match.team1.name,
-        "team2": match.team2.name,
+        "team1": match.place_name(1),
+        "team2": match.place_name(2),
         "status": match.status.value,
         "scheduled_start_time": _iso(match.scheduled_start_time),
         "toss_winner": _name(match.toss_winner),
@@ -139,6 +153,9 @@ def audit_summary(match: Match) -> dict[str, Any]:
         "team1_wickets": match.team1_wickets,
         "team2_runs": match.team2_runs,
         "team2_wickets": match.team2_wickets,
+        "team1_overs": _overs(match.team1_balls),
+        "team2_overs": _overs(match.team2_balls),
+        "overs_per_innings": match.overs_per_innings,
         "first_innings_team": _name(match.first_innings_team),
         "result": match.result_view(),
     }
@@ -162,6 +179,17 @@ def _matching_levels(reference: str, candidates: Sequence[TeamCandidate]) -> lis
 class _Choice:
     team: TeamRef | None = None
     ineligible: TeamCandidate | None = None
+    waiting: bool = False  # an empty knockout place that stays empty
+
+
+def _places(fixture: FixtureInput) -> tuple[tuple[Literal[1, 2], str, str], ...]:
+    return ((1, "team1", fixture.team1), (2, "team2", fixture.team2))
+
+
+def _names_waiting_place(match: Match, place: Literal[1, 2], reference: str) -> bool:
+    """Whether a form value is the name an empty knockout place shows (the edit form sends it back)."""
+    empty = (match.team1 if place == 1 else match.team2) is None
+    return empty and team_name_key(reference) == team_name_key(match.place_name(place))
 
 
 def choose_team(
@@ -211,11 +239,13 @@ class ScheduleService:
         timezone: tzinfo,
         points: PointsRules,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        overs_per_innings: int = DEFAULT_OVERS_PER_INNINGS,
     ) -> None:
         self._uow = uow
         self._tz = timezone
         self._points = points
         self._clock = clock
+        self._overs_per_innings = overs_per_innings
         # Bumped after every committed change in this process; read caches compare it.
         self.generation = 0
 
@@ -250,8 +280,9 @@ class ScheduleService:
             stored = await uow.matches.list_matches()
         codes: dict[int, str] = {}
         for item in stored:
-            codes[item.match.team1.id] = item.team1_code
-            codes[item.match.team2.id] = item.team2_code
+            for team, code in ((item.match.team1, item.team1_code), (item.match.team2, item.team2_code)):
+                if team is not None and code is not None:
+                    codes[team.id] = code
         tables = compute_standings((item.match for item in stored), self._points)
         return [
             RoundTable(
@@ -267,6 +298,11 @@ class ScheduleService:
                         tied=row.tied,
                         no_result=row.no_result,
                         points=row.points,
+                        runs_for=row.runs_for,
+                        overs_for=_overs(row.balls_for),
+                        runs_against=row.runs_against,
+                        overs_against=_overs(row.balls_against),
+                        nrr=row.nrr,
                     )
                     for row in table.rows
                 ],
@@ -287,6 +323,9 @@ class ScheduleService:
                 team1,
                 team2,
                 None if isinstance(start, Keep) else start,  # nothing to keep on a new match
+                overs_per_innings=self._overs_per_innings
+                if fixture.overs_per_innings is None
+                else fixture.overs_per_innings,
             )
             await self._ensure_number_free(uow, match)
             match_id = await uow.matches.add(match)
@@ -306,6 +345,7 @@ class ScheduleService:
                 team1,
                 team2,
                 match.scheduled_start_time if isinstance(start, Keep) else start,
+                fixture.overs_per_innings,
             )
             await self._ensure_number_free(uow, match)
             await uow.matches.save(match)
@@ -345,14 +385,16 @@ class ScheduleService:
         async with self._uow() as uow:
             match = await self._lock(uow, match_id)
             before = audit_summary(match)
-            match.record_innings(innings, data.batting_team, data.runs, data.wickets)
+            match.record_innings(innings, data.batting_team, data.runs, data.wickets, data.overs)
             await uow.matches.save(match)
             action = "match.first_innings" if innings == 1 else "match.second_innings"
             self._audit(uow, actor, action, match_id, before, match)
             return await self._finish_change(uow, match_id)
 
     async def finish(self, match_id: int, data: FinishInput, actor: Actor) -> StoredMatch:
-        """Declare the result (checked against the scores): live -> completed. End time defaults to now."""
+        """Declare the result (checked against the scores): live -> completed. End time defaults to now.
+
+        A knockout winner takes its place in the next round's match in the same transaction."""
         ended_at = self._time(data.match_end_time, "match_end_time") or self._clock()
         async with self._uow() as uow:
             match = await self._lock(uow, match_id)
@@ -366,7 +408,35 @@ class ScheduleService:
             )
             await uow.matches.save(match)
             self._audit(uow, actor, "match.finish", match_id, before, match)
+            if match.result is not None and match.result.winner is not None:
+                await self._advance(uow, match_id, match.result.winner, actor)
             return await self._finish_change(uow, match_id)
+
+    async def advance(self, match_id: int, team: str, actor: Actor) -> StoredMatch:
+        """Send a team of a tied, no-result or abandoned knockout match on to the match its winner
+        feeds (a won match sends its winner on by itself); returns the match that received it."""
+        async with self._uow() as uow:
+            match = await self._lock(uow, match_id)
+            result = match.result
+            decided = result is not None and result.result_type is ResultType.WIN
+            if match.status not in (MatchStatus.COMPLETED, MatchStatus.ABANDONED):
+                raise DomainError(
+                    ErrorCode.INVALID_MATCH_STATE,
+                    f"Match {match.match_number} is {match.status.value}; a team advances once it is over",
+                )
+            chosen = await self._team_in_match(uow, match, team, "team")
+            if decided and result is not None and not chosen.same_as(result.winner):
+                raise DomainError(
+                    ErrorCode.INVALID_MATCH_STATE,
+                    f"{_name(result.winner)} won match {match.match_number}; only the winner advances",
+                )
+            filled = await self._advance(uow, match_id, chosen, actor)
+            if not filled:
+                raise DomainError(
+                    ErrorCode.INVALID_MATCH_STATE,
+                    f"No later match waits for the winner of match {match.match_number}",
+                )
+            return await self._finish_change(uow, filled[0])  # a bracket feeds one match
 
     async def abandon(self, match_id: int, actor: Actor) -> StoredMatch:
         """Call off a scheduled or live match."""
@@ -379,6 +449,44 @@ class ScheduleService:
             return await self._finish_change(uow, match_id)
 
     # --- internals -----------------------------------------------------------------------------
+
+    def mark_changed(self) -> None:
+        """Another use case committed a schedule change: read caches must reload."""
+        self.generation += 1
+
+    async def _advance(
+        self, uow: ScheduleUnitOfWork, match_id: int, team: TeamRef, actor: Actor
+    ) -> list[int]:
+        """Put `team` into every place fed by match `match_id`; the ids of the matches changed."""
+        receiving: list[int] = []
+        for later in await uow.matches.lock_fed_by(match_id):
+            before = audit_summary(later)
+            if not later.fill_place(match_id, team) or later.id is None:
+                continue
+            receiving.append(later.id)
+            if audit_summary(later) != before:  # the same team again writes nothing
+                await uow.matches.save(later)
+                self._audit(uow, actor, "match.advance", later.id, before, later)
+        return receiving
+
+    @staticmethod
+    async def _team_in_match(uow: ScheduleUnitOfWork, match: Match, reference: str, field: str) -> TeamRef:
+        """A team of this match named by name or team ID; a field error otherwise."""
+        found = match.find_team(reference)
+        for candidate in [] if found else await uow.teams.candidates(reference):
+            found = found or match.find_team(candidate.ref)
+        if found is None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        field,
+                        "team_not_in_match",
+                        f"{reference!r} is not playing in this match "
+                        f"({match.place_name(1)} v {match.place_name(2)})",
+                    )
+                ]
+            )
+        return found
 
     def _time(self, raw: str | None, field: str) -> datetime | None:
         return parse_optional_match_time(raw, self._tz, field)
@@ -393,8 +501,10 @@ class ScheduleService:
 
     async def _fixture_values(
         self, uow: ScheduleUnitOfWork, fixture: FixtureInput, current: Match | None
-    ) -> tuple[TeamRef, TeamRef, datetime | Keep | None]:
-        """Resolve both teams and the start time, reporting every field problem at once."""
+    ) -> tuple[TeamRef | None, TeamRef | None, datetime | Keep | None]:
+        """Resolve both teams and the start time, reporting every field problem at once. A place of
+        a knockout match still waiting for a winner stays empty (None) when the form sends back the
+        name it shows ("Winner of Match 5")."""
         errors = FieldErrors()
         start: datetime | Keep | None = KEEP
         if not isinstance(fixture.scheduled_start_time, Keep):
@@ -402,10 +512,12 @@ class ScheduleService:
                 start = self._time(fixture.scheduled_start_time, "scheduled_start_time")
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
-        already = {current.team1.id, current.team2.id} if current else set()
+        already = {team.id for team in (current.team1, current.team2) if team} if current else set()
         choices = [
-            choose_team(field, reference, await uow.teams.candidates(reference), errors, already)
-            for field, reference in (("team1", fixture.team1), ("team2", fixture.team2))
+            _Choice(waiting=True)
+            if current is not None and _names_waiting_place(current, place, reference)
+            else choose_team(field, reference, await uow.teams.candidates(reference), errors, already)
+            for place, field, reference in _places(fixture)
         ]
         if errors:
             errors.extend(_fixture_errors(fixture))
@@ -423,8 +535,8 @@ class ScheduleService:
                 ],
             )
         team1, team2 = choices[0].team, choices[1].team
-        assert team1 is not None
-        assert team2 is not None
+        assert team1 is not None or choices[0].waiting
+        assert team2 is not None or choices[1].waiting
         return team1, team2, start
 
     @staticmethod

@@ -154,8 +154,18 @@ async def _result(
 
 
 def _row(
-    team: Any, played: int, won: int, lost: int, tied: int, no_result: int, points: int
+    team: Any,
+    played: int,
+    won: int,
+    lost: int,
+    tied: int,
+    no_result: int,
+    points: int,
+    runs: tuple[int, int] = (0, 0),
+    overs: tuple[str | None, str | None] = ("0.0", "0.0"),
+    nrr: float | None = None,
 ) -> dict[str, Any]:
+    """A standings line; `runs` and `overs` are (for, against)."""
     return {
         "team_id": team.team_id,
         "team_name": team.name,
@@ -165,6 +175,11 @@ def _row(
         "tied": tied,
         "no_result": no_result,
         "points": points,
+        "runs_for": runs[0],
+        "overs_for": overs[0],
+        "runs_against": runs[1],
+        "overs_against": overs[1],
+        "nrr": nrr,
     }
 
 
@@ -204,10 +219,12 @@ async def test_standings_of_a_small_round_robin(client: httpx.AsyncClient, conta
             {
                 "round_number": 1,
                 "round": "Group A",
+                # No overs were entered, so net run rate is unknown (a bowled-out side's overs are
+                # known: Bravo's 100/10 is charged the full 20 overs, but Charlie's chase is not).
                 "rows": [
-                    _row(alpha, 2, 1, 0, 1, 0, 3),
-                    _row(charlie, 2, 1, 0, 1, 0, 3),
-                    _row(bravo, 2, 0, 2, 0, 0, 0),
+                    _row(alpha, 2, 1, 0, 1, 0, 3, (280, 270), (None, None)),
+                    _row(charlie, 2, 1, 0, 1, 0, 3, (231, 230), (None, None)),
+                    _row(bravo, 2, 0, 2, 0, 0, 0, (240, 251), (None, None)),
                 ],
             },
             {

@@ -72,10 +72,20 @@ def test_four_team_round_robin_matches_hand_computed_table() -> None:
         1,
         "Group A",
         (
-            StandingsRow(B, played=3, won=2, lost=1, tied=0, no_result=0, points=4),
-            StandingsRow(A, played=3, won=1, lost=0, tied=1, no_result=1, points=4),
-            StandingsRow(D, played=3, won=1, lost=1, tied=0, no_result=1, points=3),
-            StandingsRow(C, played=3, won=0, lost=2, tied=1, no_result=0, points=1),
+            # Runs are summed over the counted innings (not the no-result); no overs were recorded and
+            # nobody was bowled out, so overs and net run rate are unknown.
+            StandingsRow(
+                B, 3, 2, 1, 0, 0, 4, runs_for=420, balls_for=None, runs_against=390, balls_against=None
+            ),
+            StandingsRow(
+                A, 3, 1, 0, 1, 1, 4, runs_for=300, balls_for=None, runs_against=270, balls_against=None
+            ),
+            StandingsRow(
+                D, 3, 1, 1, 0, 1, 3, runs_for=271, balls_for=None, runs_against=300, balls_against=None
+            ),
+            StandingsRow(
+                C, 3, 0, 2, 1, 0, 1, runs_for=420, balls_for=None, runs_against=451, balls_against=None
+            ),
         ),
     )
 

@@ -210,13 +210,22 @@ class MatchRecord(IdentityAuditBase):
         UniqueConstraint("round_number", "match_number", name="uq_matches_round_match"),
         CheckConstraint("team1_pk <> team2_pk", name="distinct_teams"),
         CheckConstraint("round_number >= 1 AND match_number >= 1", name="numbers"),
+        CheckConstraint("overs_per_innings BETWEEN 1 AND 50", name="overs_per_innings"),
     )
 
     round: Mapped[str] = mapped_column(String(60))
     round_number: Mapped[int] = mapped_column(Integer)
     match_number: Mapped[int] = mapped_column(Integer)
-    team1_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
-    team2_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    # Null while a later knockout round waits for the winner of the match in team1_from_pk/team2_from_pk.
+    team1_pk: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    team2_pk: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    team1_from_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), index=True, default=None
+    )
+    team2_from_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), index=True, default=None
+    )
+    overs_per_innings: Mapped[int] = mapped_column(Integer, server_default=text("20"))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     scheduled_start_time: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     actual_start_time: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
@@ -228,6 +237,8 @@ class MatchRecord(IdentityAuditBase):
     team1_wickets: Mapped[int | None] = mapped_column(Integer, default=None)
     team2_runs: Mapped[int | None] = mapped_column(Integer, default=None)
     team2_wickets: Mapped[int | None] = mapped_column(Integer, default=None)
+    team1_balls: Mapped[int | None] = mapped_column(Integer, default=None)  # overs faced, as balls
+    team2_balls: Mapped[int | None] = mapped_column(Integer, default=None)
     first_innings_team_pk: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
     second_innings_team_pk: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
     result_type: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -2,7 +2,8 @@
 
 Records never leave this module: reads return domain `Match` objects (inside `StoredMatch`), writes take
 them. Every team a match mentions (toss winner, innings, winner) is one of its two teams, so joining
-team1 and team2 is enough to rebuild the aggregate.
+team1 and team2 is enough to rebuild the aggregate; a knockout place still waiting for a winner joins
+its feeding match instead, for the number it shows ("Winner of Match N").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,6 +22,7 @@ from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import team_name_key
 from icct26.domain.schedule import (
+    Feeder,
     MarginType,
     Match,
     MatchResult,
@@ -35,6 +37,8 @@ UNIQUE_NUMBER = "uq_matches_round_match"
 
 _Team1 = aliased(TeamRecord, name="team1")
 _Team2 = aliased(TeamRecord, name="team2")
+_From1 = aliased(MatchRecord, name="team1_from")
+_From2 = aliased(MatchRecord, name="team2_from")
 
 
 def _conflict(round_number: int, match_number: int) -> DomainError:
@@ -53,23 +57,48 @@ def _is_number_clash(exc: IntegrityError) -> bool:
     return name == UNIQUE_NUMBER or UNIQUE_NUMBER in str(orig)
 
 
-# Built once (statements are immutable): every read of a match joins both teams in the same statement.
+# Built once (statements are immutable): every read of a match joins both teams (and, for knockout
+# places, the feeding matches) in the same statement.
 _WITH_TEAMS = (
-    select(MatchRecord, _Team1.team_id, _Team1.name, _Team2.team_id, _Team2.name)
-    .join(_Team1, _Team1.id == MatchRecord.team1_pk)
-    .join(_Team2, _Team2.id == MatchRecord.team2_pk)
+    select(
+        MatchRecord,
+        _Team1.team_id,
+        _Team1.name,
+        _Team2.team_id,
+        _Team2.name,
+        _From1.match_number,
+        _From2.match_number,
+    )
+    .outerjoin(_Team1, _Team1.id == MatchRecord.team1_pk)
+    .outerjoin(_Team2, _Team2.id == MatchRecord.team2_pk)
+    .outerjoin(_From1, _From1.id == MatchRecord.team1_from_pk)
+    .outerjoin(_From2, _From2.id == MatchRecord.team2_from_pk)
 )
 
 
-def _pick(pk: int | None, team1: TeamRef, team2: TeamRef) -> TeamRef | None:
+def _pick(pk: int | None, team1: TeamRef | None, team2: TeamRef | None) -> TeamRef | None:
     if pk is None:
         return None
-    return team1 if pk == team1.id else team2 if pk == team2.id else None
+    return next((team for team in (team1, team2) if team is not None and team.id == pk), None)
 
 
-def _to_match(record: MatchRecord, team1_name: str, team2_name: str) -> Match:
-    team1 = TeamRef(record.team1_pk, team1_name)
-    team2 = TeamRef(record.team2_pk, team2_name)
+def _team(pk: int | None, name: str | None) -> TeamRef | None:
+    return TeamRef(pk, name) if pk is not None and name is not None else None
+
+
+def _feeder(pk: int | None, match_number: int | None) -> Feeder | None:
+    return Feeder(pk, match_number) if pk is not None and match_number is not None else None
+
+
+def _to_match(
+    record: MatchRecord,
+    team1_name: str | None,
+    team2_name: str | None,
+    team1_from_number: int | None = None,
+    team2_from_number: int | None = None,
+) -> Match:
+    team1 = _team(record.team1_pk, team1_name)
+    team2 = _team(record.team2_pk, team2_name)
     result = None
     if record.result_type is not None:
         result = MatchResult(
@@ -86,6 +115,9 @@ def _to_match(record: MatchRecord, team1_name: str, team2_name: str) -> Match:
         match_number=record.match_number,
         team1=team1,
         team2=team2,
+        team1_from=_feeder(record.team1_from_pk, team1_from_number),
+        team2_from=_feeder(record.team2_from_pk, team2_from_number),
+        overs_per_innings=record.overs_per_innings,
         status=MatchStatus(record.status),
         scheduled_start_time=record.scheduled_start_time,
         toss_winner=_pick(record.toss_winner_pk, team1, team2),
@@ -97,6 +129,8 @@ def _to_match(record: MatchRecord, team1_name: str, team2_name: str) -> Match:
         team1_wickets=record.team1_wickets,
         team2_runs=record.team2_runs,
         team2_wickets=record.team2_wickets,
+        team1_balls=record.team1_balls,
+        team2_balls=record.team2_balls,
         first_innings_team=_pick(record.first_innings_team_pk, team1, team2),
         second_innings_team=_pick(record.second_innings_team_pk, team1, team2),
         result=result,
@@ -113,8 +147,11 @@ def _values_of(match: Match) -> dict[str, Any]:
         "round": match.round,
         "round_number": match.round_number,
         "match_number": match.match_number,
-        "team1_pk": match.team1.id,
-        "team2_pk": match.team2.id,
+        "team1_pk": pk(match.team1),
+        "team2_pk": pk(match.team2),
+        "team1_from_pk": match.team1_from.match_id if match.team1_from else None,
+        "team2_from_pk": match.team2_from.match_id if match.team2_from else None,
+        "overs_per_innings": match.overs_per_innings,
         "status": match.status.value,
         "scheduled_start_time": match.scheduled_start_time,
         "actual_start_time": match.actual_start_time,
@@ -126,6 +163,8 @@ def _values_of(match: Match) -> dict[str, Any]:
         "team1_wickets": match.team1_wickets,
         "team2_runs": match.team2_runs,
         "team2_wickets": match.team2_wickets,
+        "team1_balls": match.team1_balls,
+        "team2_balls": match.team2_balls,
         "first_innings_team_pk": pk(match.first_innings_team),
         "second_innings_team_pk": pk(match.second_innings_team),
         "result_type": result.result_type.value if result else None,
@@ -176,9 +215,50 @@ class SqlMatchRepository:
         row = (await self._session.execute(query)).first()
         if row is None:
             return None
-        record, _, team1_name, _, team2_name = row
+        return self._remember(*row)
+
+    async def lock_fed_by(self, match_id: int) -> list[Match]:
+        query = (
+            _WITH_TEAMS.where(
+                or_(MatchRecord.team1_from_pk == match_id, MatchRecord.team2_from_pk == match_id)
+            )
+            .order_by(MatchRecord.id)
+            .with_for_update(of=MatchRecord)
+            .execution_options(populate_existing=True)
+        )
+        return [self._remember(*row) for row in (await self._session.execute(query)).all()]
+
+    async def highest_numbers(self) -> tuple[int, int]:
+        query = select(
+            func.coalesce(func.max(MatchRecord.round_number), 0),
+            func.coalesce(func.max(MatchRecord.match_number), 0),
+        )
+        highest_round, highest_match = (await self._session.execute(query)).one()
+        return int(highest_round), int(highest_match)
+
+    async def numbers_taken(self, numbers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        if not numbers:
+            return []
+        pair = tuple_(MatchRecord.round_number, MatchRecord.match_number)
+        query = (
+            select(MatchRecord.round_number, MatchRecord.match_number)
+            .where(pair.in_(numbers))
+            .order_by(MatchRecord.round_number, MatchRecord.match_number)
+        )
+        return [(r, m) for r, m in (await self._session.execute(query)).all()]
+
+    def _remember(
+        self,
+        record: MatchRecord,
+        _team1_code: str | None,
+        team1_name: str | None,
+        _team2_code: str | None,
+        team2_name: str | None,
+        team1_from_number: int | None,
+        team2_from_number: int | None,
+    ) -> Match:
         self._locked[record.id] = record
-        return _to_match(record, team1_name, team2_name)
+        return _to_match(record, team1_name, team2_name, team1_from_number, team2_from_number)
 
     async def number_taken(self, round_number: int, match_number: int, *, except_id: int | None) -> bool:
         clash = and_(MatchRecord.round_number == round_number, MatchRecord.match_number == match_number)
@@ -217,10 +297,16 @@ class SqlMatchRepository:
 
     @staticmethod
     def _stored(
-        record: MatchRecord, team1_code: str, team1_name: str, team2_code: str, team2_name: str
+        record: MatchRecord,
+        team1_code: str | None,
+        team1_name: str | None,
+        team2_code: str | None,
+        team2_name: str | None,
+        team1_from_number: int | None,
+        team2_from_number: int | None,
     ) -> StoredMatch:
         return StoredMatch(
-            match=_to_match(record, team1_name, team2_name),
+            match=_to_match(record, team1_name, team2_name, team1_from_number, team2_from_number),
             team1_code=team1_code,
             team2_code=team2_code,
             created_at=record.created_at,
@@ -244,6 +330,15 @@ class SqlTeamDirectory:
             )
         )
         rows = (await self._session.execute(query.order_by(TeamRecord.id))).all()
+        return [TeamCandidate(TeamRef(pk, name), team_id, status) for pk, name, team_id, status in rows]
+
+    async def confirmed(self) -> list[TeamCandidate]:
+        query = (
+            select(TeamRecord.id, TeamRecord.name, TeamRecord.team_id, TeamRecord.status)
+            .where(TeamRecord.status == "confirmed")
+            .order_by(TeamRecord.seq)
+        )
+        rows = (await self._session.execute(query)).all()
         return [TeamCandidate(TeamRef(pk, name), team_id, status) for pk, name, team_id, status in rows]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from icct26.adapters.http.admin import AuthController, admin_router
 from icct26.adapters.http.documents import get_document
+from icct26.adapters.http.fixtures import FixturesController
 from icct26.adapters.http.gallery import gallery_router
 from icct26.adapters.http.health import HealthController
 from icct26.adapters.http.public_teams import get_team
@@ -18,6 +19,7 @@ def route_handlers(settings: Settings) -> list[Any]:
     return [
         HealthController,
         ScheduleController,
+        FixturesController,
         gallery_router(settings),
         AuthController,
         admin_router(),

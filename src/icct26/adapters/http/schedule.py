@@ -327,7 +327,7 @@ async def _innings(
     innings: Literal[1, 2],
     data: InningsBody,
 ) -> MatchChanged:
-    command = InningsInput(data.batting_team, data.runs, data.wickets)
+    command = InningsInput(data.batting_team, data.runs, data.wickets, data.overs)
     stored = await schedule.record_innings(match_id, innings, command, actor_of(request))
     message = f"{'First' if innings == 1 else 'Second'} innings recorded"
     return _changed(message, stored, settings)

@@ -9,13 +9,14 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from icct26.domain.schedule import format_match_time
+from icct26.domain.schedule import format_match_time, format_overs
 from icct26.domain.schedule.ports import StoredMatch
 from icct26.services.schedule import KEEP, FixtureInput, RoundTable
 
 Text = Annotated[str, Meta(max_length=200)]
 ScoreUrl = Annotated[str, Meta(max_length=500)]  # the column's width
 TimeText = Annotated[str, Meta(max_length=64)]
+OversText = Annotated[str, Meta(max_length=16, description='Overs in cricket notation, e.g. "19.4"')]
 
 # --- wire shapes ---------------------------------------------------------------------------------
 
@@ -31,14 +32,20 @@ class MatchResultOut(msgspec.Struct):
 
 
 class MatchOut(msgspec.Struct):
+    """A match. In a later knockout round, a place still waiting for a winner has `team1_id` null,
+    `team1` "Winner of Match N" and `team1_from` the id of that feeding match (likewise for team2)."""
+
     id: int
     round: str
     round_number: int
     match_number: int
     team1: str
     team2: str
-    team1_id: str
-    team2_id: str
+    team1_id: str | None
+    team2_id: str | None
+    team1_from: int | None
+    team2_from: int | None
+    overs_per_innings: int
     status: str
     toss_winner: str | None
     toss_choice: str | None
@@ -49,6 +56,8 @@ class MatchOut(msgspec.Struct):
     team1_first_innings_wickets: int | None
     team2_first_innings_runs: int | None
     team2_first_innings_wickets: int | None
+    team1_first_innings_overs: str | None
+    team2_first_innings_overs: str | None
     first_innings_team: str | None
     second_innings_team: str | None
     match_score_url: str | None
@@ -79,6 +88,9 @@ class MatchDeleted(msgspec.Struct):
 
 
 class StandingsRowOut(msgspec.Struct):
+    """One team's line. Overs are cricket notation ("37.2"); a side bowled out is charged its full
+    quota. `nrr` (3 decimals) and the overs are null while a counted innings has no overs recorded."""
+
     team_id: str
     team_name: str
     played: int
@@ -87,6 +99,11 @@ class StandingsRowOut(msgspec.Struct):
     tied: int
     no_result: int
     points: int
+    runs_for: int
+    overs_for: str | None
+    runs_against: int
+    overs_against: str | None
+    nrr: float | None
 
 
 class RoundStandingsOut(msgspec.Struct):
@@ -110,6 +127,7 @@ class FixtureBody(msgspec.Struct, kw_only=True):
     team1: Text
     team2: Text
     scheduled_start_time: TimeText | UnsetType | None = UNSET
+    overs_per_innings: int | None = None  # omitted: OVERS_PER_INNINGS on create, unchanged on edit
 
 
 class StartBody(msgspec.Struct, kw_only=True):
@@ -120,9 +138,12 @@ class StartBody(msgspec.Struct, kw_only=True):
 
 
 class InningsBody(msgspec.Struct, kw_only=True):
+    """An innings. `overs` is optional (needed for net run rate) and may not exceed the match's quota."""
+
     batting_team: Text
     runs: int
     wickets: int
+    overs: OversText | None = None
 
 
 class FinishBody(msgspec.Struct, kw_only=True):
@@ -142,6 +163,10 @@ def _time(value: datetime | None, tz: tzinfo) -> str | None:
     return format_match_time(value, tz) if value is not None else None
 
 
+def _overs(balls: int | None) -> str | None:
+    return format_overs(balls) if balls is not None else None
+
+
 def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
     match = stored.match
     view = match.result_view()
@@ -154,10 +179,13 @@ def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
         round=match.round,
         round_number=match.round_number,
         match_number=match.match_number,
-        team1=match.team1.name,
-        team2=match.team2.name,
+        team1=match.place_name(1),
+        team2=match.place_name(2),
         team1_id=stored.team1_code,
         team2_id=stored.team2_code,
+        team1_from=match.team1_from.match_id if match.team1_from else None,
+        team2_from=match.team2_from.match_id if match.team2_from else None,
+        overs_per_innings=match.overs_per_innings,
         status=match.status.value,
         toss_winner=match.toss_winner.name if match.toss_winner else None,
         toss_choice=match.toss_choice.value if match.toss_choice else None,
@@ -168,6 +196,8 @@ def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
         team1_first_innings_wickets=match.team1_wickets,
         team2_first_innings_runs=match.team2_runs,
         team2_first_innings_wickets=match.team2_wickets,
+        team1_first_innings_overs=_overs(match.team1_balls),
+        team2_first_innings_overs=_overs(match.team2_balls),
         first_innings_team=first.name if first else None,
         second_innings_team=second.name if second else None,
         match_score_url=match.match_score_url,
@@ -200,4 +230,5 @@ def fixture_input(body: FixtureBody) -> FixtureInput:
         team1=body.team1,
         team2=body.team2,
         scheduled_start_time=KEEP if isinstance(start, UnsetType) else start,
+        overs_per_innings=body.overs_per_innings,
     )

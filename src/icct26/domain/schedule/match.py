@@ -14,9 +14,16 @@ from enum import StrEnum
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from icct26.domain.errors import DomainError, ErrorCode, FieldErrors
+from icct26.domain.errors import DomainError, ErrorCode, FieldErrors, ValidationFailed
+from icct26.domain.schedule.overs import (
+    BALLS_PER_OVER,
+    DEFAULT_OVERS_PER_INNINGS,
+    check_overs_quota,
+    parse_overs,
+)
 from icct26.domain.schedule.result import MAX_WICKETS, decide_tie, decide_win
 from icct26.domain.schedule.values import (
+    Feeder,
     InningsScore,
     MarginType,
     MatchResult,
@@ -31,6 +38,7 @@ __all__ = [
     "MAX_ROUND_LABEL",
     "MAX_ROUND_NUMBER",
     "MAX_RUNS",
+    "UNDECIDED",
     "MarginType",
     "Match",
     "MatchResult",
@@ -46,6 +54,8 @@ MAX_ROUND_NUMBER = 99
 MAX_MATCH_NUMBER = 999
 MAX_RUNS = 999
 MAX_URL_LENGTH = 2048
+# The name a place shows when neither a team nor a feeding match fills it (its feeder was deleted).
+UNDECIDED = "To be decided"
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -89,7 +99,13 @@ def _check_url(url: str | None, errors: FieldErrors) -> str | None:
 
 
 def _check_fixture(
-    errors: FieldErrors, round: str, round_number: int, match_number: int, team1: TeamRef, team2: TeamRef
+    errors: FieldErrors,
+    round: str,
+    round_number: int,
+    match_number: int,
+    team1: TeamRef | None,
+    team2: TeamRef | None,
+    overs_per_innings: int = DEFAULT_OVERS_PER_INNINGS,
 ) -> str:
     label = round.strip()
     if not label:
@@ -100,8 +116,11 @@ def _check_fixture(
         errors.add("round_number", "out_of_range", f"round_number must be between 1 and {MAX_ROUND_NUMBER}")
     if not 1 <= match_number <= MAX_MATCH_NUMBER:
         errors.add("match_number", "out_of_range", f"match_number must be between 1 and {MAX_MATCH_NUMBER}")
-    if team1.same_as(team2):
+    if team1 is not None and team1.same_as(team2):
         errors.add("team2", "same_team", "team1 and team2 must be different teams")
+    quota_error = check_overs_quota(overs_per_innings)
+    if quota_error is not None:
+        errors.extend([quota_error])
     return label
 
 
@@ -112,14 +131,21 @@ def _name_key(name: str) -> str:
 @dataclass(kw_only=True)
 class Match:
     """One fixture and its progress. Build new ones with `Match.schedule`; repositories may rehydrate
-    with the plain constructor. Scores are per team (None until recorded)."""
+    with the plain constructor. Scores are per team (None until recorded).
+
+    A knockout match of a later round starts with empty places (`team1`/`team2` None) fed by earlier
+    matches (`team1_from`/`team2_from`); `fill_place` puts the feeder's winner in. Such a match cannot
+    start until both teams are known."""
 
     round: str
     round_number: int
     match_number: int
-    team1: TeamRef
-    team2: TeamRef
+    team1: TeamRef | None
+    team2: TeamRef | None
     id: int | None = None
+    team1_from: Feeder | None = None
+    team2_from: Feeder | None = None
+    overs_per_innings: int = DEFAULT_OVERS_PER_INNINGS
     status: MatchStatus = MatchStatus.SCHEDULED
     scheduled_start_time: datetime | None = None
     toss_winner: TeamRef | None = None
@@ -131,6 +157,8 @@ class Match:
     team1_wickets: int | None = None
     team2_runs: int | None = None
     team2_wickets: int | None = None
+    team1_balls: int | None = None
+    team2_balls: int | None = None
     first_innings_team: TeamRef | None = None
     second_innings_team: TeamRef | None = None
     result: MatchResult | None = None
@@ -141,15 +169,22 @@ class Match:
         round: str,
         round_number: int,
         match_number: int,
-        team1: TeamRef,
-        team2: TeamRef,
+        team1: TeamRef | None,
+        team2: TeamRef | None,
         scheduled_start_time: datetime | None = None,
         *,
         id: int | None = None,
+        team1_from: Feeder | None = None,
+        team2_from: Feeder | None = None,
+        overs_per_innings: int = DEFAULT_OVERS_PER_INNINGS,
     ) -> Match:
-        """A new scheduled match; ValidationFailed lists every broken field rule."""
+        """A new scheduled match; ValidationFailed lists every broken field rule. Each place holds a
+        team or, in a later knockout round, the match whose winner will take it."""
         errors = FieldErrors()
-        label = _check_fixture(errors, round, round_number, match_number, team1, team2)
+        label = _check_fixture(errors, round, round_number, match_number, team1, team2, overs_per_innings)
+        for field, team, feeder in (("team1", team1, team1_from), ("team2", team2, team2_from)):
+            if team is None and feeder is None:
+                errors.add(field, "required", f"{field} is required")
         errors.raise_if_any()
         _require_aware(scheduled_start_time, "scheduled_start_time")
         return cls(
@@ -159,6 +194,9 @@ class Match:
             match_number=match_number,
             team1=team1,
             team2=team2,
+            team1_from=team1_from,
+            team2_from=team2_from,
+            overs_per_innings=overs_per_innings,
             scheduled_start_time=scheduled_start_time,
         )
 
@@ -167,7 +205,7 @@ class Match:
     def find_team(self, ref: TeamRef | str) -> TeamRef | None:
         """This match's own reference for a team given by reference or by name (exact, then
         ignoring case and repeated spaces); None when the team does not play here."""
-        teams = (self.team1, self.team2)
+        teams = [team for team in (self.team1, self.team2) if team is not None]
         if isinstance(ref, TeamRef):
             return next((team for team in teams if team.same_as(ref)), None)
         exact = [team for team in teams if team.name == ref]
@@ -175,11 +213,26 @@ class Match:
         candidates = exact or folded
         return candidates[0] if len(candidates) == 1 else None
 
+    def place_name(self, place: Literal[1, 2]) -> str:
+        """The name a place shows: its team, else "Winner of Match N", else "To be decided"."""
+        team, feeder = (self.team1, self.team1_from) if place == 1 else (self.team2, self.team2_from)
+        if team is not None:
+            return team.name
+        return feeder.label if feeder is not None else UNDECIDED
+
     def score_of(self, team: TeamRef) -> tuple[int | None, int | None]:
         if team.same_as(self.team1):
             return self.team1_runs, self.team1_wickets
         if team.same_as(self.team2):
             return self.team2_runs, self.team2_wickets
+        raise ValueError(f"{team.name} does not play in this match")
+
+    def balls_of(self, team: TeamRef) -> int | None:
+        """Balls the team faced, when recorded."""
+        if team.same_as(self.team1):
+            return self.team1_balls
+        if team.same_as(self.team2):
+            return self.team2_balls
         raise ValueError(f"{team.name} does not play in this match")
 
     def innings(self) -> tuple[InningsScore | None, InningsScore | None]:
@@ -206,22 +259,68 @@ class Match:
         round: str,
         round_number: int,
         match_number: int,
-        team1: TeamRef,
-        team2: TeamRef,
+        team1: TeamRef | None,
+        team2: TeamRef | None,
         scheduled_start_time: datetime | None,
+        overs_per_innings: int | None = None,
     ) -> None:
-        """Replace the fixture details. Completed matches are locked; live ones keep their teams."""
+        """Replace the fixture details. Completed matches are locked; live ones keep their teams.
+
+        A place given the team it already holds, or still empty (None), keeps its feeding match; a
+        place given another team is taken over by hand and no longer waits for a feeder. An omitted
+        `overs_per_innings` keeps the match's quota."""
         if self.status is MatchStatus.COMPLETED:
             raise _locked("A completed match cannot be edited")
-        if self.status is MatchStatus.LIVE and not (team1.same_as(self.team1) and team2.same_as(self.team2)):
+        keeps_teams = (
+            team1 is not None
+            and team1.same_as(self.team1)
+            and team2 is not None
+            and team2.same_as(self.team2)
+        )
+        if self.status is MatchStatus.LIVE and not keeps_teams:
             raise _locked("The teams of a live match cannot be changed")
+        quota = self.overs_per_innings if overs_per_innings is None else overs_per_innings
         errors = FieldErrors()
-        label = _check_fixture(errors, round, round_number, match_number, team1, team2)
+        label = _check_fixture(errors, round, round_number, match_number, team1, team2, quota)
+        longest = max(self.team1_balls or 0, self.team2_balls or 0)
+        if longest > quota * BALLS_PER_OVER:
+            errors.add(
+                "overs_per_innings",
+                "below_recorded_overs",
+                f"overs_per_innings {quota} is less than an innings already recorded for this match",
+            )
         errors.raise_if_any()
         _require_aware(scheduled_start_time, "scheduled_start_time")
         self.round, self.round_number, self.match_number = label, round_number, match_number
+        if team1 is not None and not team1.same_as(self.team1):
+            self.team1_from = None
+        if team2 is not None and not team2.same_as(self.team2):
+            self.team2_from = None
         self.team1, self.team2 = team1, team2
         self.scheduled_start_time = scheduled_start_time
+        self.overs_per_innings = quota
+
+    def fill_place(self, feeder_id: int, team: TeamRef) -> bool:
+        """Put the winner of match `feeder_id` into the place it feeds; False when it feeds none.
+
+        Only a match that has not started takes a new team; filling the same team again changes
+        nothing."""
+        places = [p for p, f in ((1, self.team1_from), (2, self.team2_from)) if f and f.match_id == feeder_id]
+        if not places:
+            return False
+        current = self.team1 if places[0] == 1 else self.team2
+        if team.same_as(current):
+            return True
+        if self.status is not MatchStatus.SCHEDULED:
+            raise _locked(f"Match {self.match_number} is {self.status.value}; its teams can no longer change")
+        other = self.team2 if places[0] == 1 else self.team1
+        if team.same_as(other):
+            raise _wrong_state(f"{team.name} already plays in match {self.match_number}")
+        if places[0] == 1:
+            self.team1 = team
+        else:
+            self.team2 = team
+        return True
 
     def ensure_deletable(self) -> None:
         if self.status in (MatchStatus.LIVE, MatchStatus.COMPLETED):
@@ -239,6 +338,11 @@ class Match:
         """Toss done, play begins: scheduled -> live."""
         if self.status is not MatchStatus.SCHEDULED:
             raise _wrong_state(f"Only a scheduled match can be started; this match is {self.status.value}")
+        if self.team1 is None or self.team2 is None:
+            raise _wrong_state(
+                f"Both teams must be known before the match starts ({self.place_name(1)} v "
+                f"{self.place_name(2)})"
+            )
         errors = FieldErrors()
         winner = self._resolve(toss_winner, "toss_winner", errors)
         choice = _coerce(TossChoice, toss_choice, "toss_choice", errors)
@@ -250,10 +354,17 @@ class Match:
         self.status = MatchStatus.LIVE
 
     def record_innings(
-        self, innings: Literal[1, 2], batting_team: TeamRef | str, runs: int, wickets: int
+        self,
+        innings: Literal[1, 2],
+        batting_team: TeamRef | str,
+        runs: int,
+        wickets: int,
+        overs: str | None = None,
     ) -> None:
         """Record (or correct) an innings of a live match. Each team bats once: the second innings
-        belongs to the team that did not bat first. Changing who batted first drops the second innings."""
+        belongs to the team that did not bat first. Changing who batted first drops the second innings.
+
+        `overs` ("19.4") is optional; it must fit the match's `overs_per_innings`."""
         if innings not in (1, 2):
             raise ValueError("innings must be 1 or 2")
         self._ensure_scoring()
@@ -265,6 +376,12 @@ class Match:
             errors.add("runs", "out_of_range", f"runs must be between 0 and {MAX_RUNS}")
         if not 0 <= wickets <= MAX_WICKETS:
             errors.add("wickets", "out_of_range", f"wickets must be between 0 and {MAX_WICKETS}")
+        balls: int | None = None
+        if overs is not None and overs.strip():
+            try:
+                balls = parse_overs(overs, self.overs_per_innings)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
         if innings == 2 and team is not None and team.same_as(self.first_innings_team):
             errors.add(
                 "batting_team",
@@ -279,7 +396,7 @@ class Match:
             self.first_innings_team = team
         else:
             self.second_innings_team = team
-        self._set_score(team, runs, wickets)
+        self._set_score(team, runs, wickets, balls)
 
     def finish(
         self,
@@ -354,7 +471,7 @@ class Match:
                 errors.add(
                     field,
                     "team_not_in_match",
-                    f"{name} is not playing in this match ({self.team1.name} v {self.team2.name})",
+                    f"{name} is not playing in this match ({self.place_name(1)} v {self.place_name(2)})",
                 )
         return found
 
@@ -362,15 +479,19 @@ class Match:
         if team is None:
             return None
         runs, wickets = self.score_of(team)
-        return None if runs is None or wickets is None else InningsScore(team, runs, wickets)
+        if runs is None or wickets is None:
+            return None
+        return InningsScore(team, runs, wickets, self.balls_of(team))
 
-    def _set_score(self, team: TeamRef, runs: int | None, wickets: int | None) -> None:
+    def _set_score(
+        self, team: TeamRef, runs: int | None, wickets: int | None, balls: int | None = None
+    ) -> None:
         if team.same_as(self.team1):
-            self.team1_runs, self.team1_wickets = runs, wickets
+            self.team1_runs, self.team1_wickets, self.team1_balls = runs, wickets, balls
         else:
-            self.team2_runs, self.team2_wickets = runs, wickets
+            self.team2_runs, self.team2_wickets, self.team2_balls = runs, wickets, balls
 
     def _clear_scores(self) -> None:
-        self._set_score(self.team1, None, None)
-        self._set_score(self.team2, None, None)
+        self.team1_runs = self.team1_wickets = self.team1_balls = None
+        self.team2_runs = self.team2_wickets = self.team2_balls = None
         self.first_innings_team = self.second_innings_team = None

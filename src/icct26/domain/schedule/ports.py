@@ -14,11 +14,11 @@ from icct26.domain.schedule.values import MatchStatus, TeamRef
 @dataclass(frozen=True, slots=True)
 class StoredMatch:
     """A match as stored: the aggregate plus what only storage knows (the teams' public IDs such as
-    ICCT-001, and the row's timestamps)."""
+    ICCT-001 — None for a knockout place still waiting for a winner — and the row's timestamps)."""
 
     match: Match
-    team1_code: str
-    team2_code: str
+    team1_code: str | None
+    team2_code: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -57,8 +57,20 @@ class MatchRepository(Protocol):
         """The match, locked for update until the transaction ends (SELECT ... FOR UPDATE)."""
         ...
 
+    async def lock_fed_by(self, match_id: int) -> list[Match]:
+        """The later knockout matches with a place for the winner of `match_id`, locked for update."""
+        ...
+
     async def number_taken(self, round_number: int, match_number: int, *, except_id: int | None) -> bool:
         """Whether another match already has this (round_number, match_number)."""
+        ...
+
+    async def highest_numbers(self) -> tuple[int, int]:
+        """The highest round number and the highest match number in use (0 when there are none)."""
+        ...
+
+    async def numbers_taken(self, numbers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Which of these (round_number, match_number) pairs matches already have."""
         ...
 
     async def add(self, match: Match) -> int:
@@ -77,6 +89,10 @@ class TeamDirectory(Protocol):
 
     async def candidates(self, reference: str) -> list[TeamCandidate]:
         """Teams whose team ID (any case), exact name, or normalised name equals `reference`."""
+        ...
+
+    async def confirmed(self) -> list[TeamCandidate]:
+        """Every confirmed team, in registration order (team ID order)."""
         ...
 
 

@@ -44,12 +44,30 @@ class TeamRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Feeder:
+    """The earlier knockout match whose winner takes a place in this one."""
+
+    match_id: int
+    match_number: int
+
+    @property
+    def label(self) -> str:
+        """What the place shows until the winner is known (the frontend renders it as a team name)."""
+        return winner_of(self.match_number)
+
+
+def winner_of(match_number: int) -> str:
+    return f"Winner of Match {match_number}"
+
+
+@dataclass(frozen=True, slots=True)
 class InningsScore:
-    """One completed innings: who batted and what they made."""
+    """One completed innings: who batted, what they made and, when recorded, in how many balls."""
 
     team: TeamRef
     runs: int
     wickets: int
+    balls: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
