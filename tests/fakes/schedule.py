@@ -46,9 +46,9 @@ class FakeMatches:
     def _stored(self, row: MatchRow) -> StoredMatch:
         codes = {team.ref.id: team.team_id for team in self._t.teams}
         match = copy.deepcopy(row.match)
-        return StoredMatch(
-            match, codes[match.team1.id], codes[match.team2.id], row.created_at, row.updated_at
-        )
+        team1 = codes[match.team1.id] if match.team1 is not None else None
+        team2 = codes[match.team2.id] if match.team2 is not None else None
+        return StoredMatch(match, team1, team2, row.created_at, row.updated_at)
 
     def _check_number_free(self, match: Match) -> None:
         """The unique constraint on (round_number, match_number)."""
@@ -99,6 +99,26 @@ class FakeMatches:
     async def number_taken(self, round_number: int, match_number: int, *, except_id: int | None) -> bool:
         return self._taken(round_number, match_number, except_id=except_id)
 
+    async def highest_numbers(self) -> tuple[int, int]:
+        matches = [row.match for row in self._t.matches.values()]
+        return (
+            max((m.round_number for m in matches), default=0),
+            max((m.match_number for m in matches), default=0),
+        )
+
+    async def numbers_taken(self, numbers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [(r, n) for r, n in numbers if self._taken(r, n, except_id=None)]
+
+    async def lock_fed_by(self, match_id: int) -> list[Match]:
+        fed = [
+            row.match.id
+            for row in self._t.matches.values()
+            if any(
+                f is not None and f.match_id == match_id for f in (row.match.team1_from, row.match.team2_from)
+            )
+        ]
+        return [m for m in [await self.lock(i) for i in fed if i is not None] if m is not None]
+
     async def add(self, match: Match) -> int:
         self._check_number_free(match)
         self._t.last_match_id += 1
@@ -122,6 +142,9 @@ class FakeMatches:
 class FakeTeamDirectory:
     def __init__(self, tables: ScheduleTables) -> None:
         self._t = tables
+
+    async def confirmed(self) -> list[TeamCandidate]:
+        return sorted((t for t in self._t.teams if t.status == "confirmed"), key=lambda t: t.team_id)
 
     async def candidates(self, reference: str) -> list[TeamCandidate]:
         text = reference.strip()
