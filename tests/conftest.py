@@ -97,6 +97,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "DATABASE_URL": database_url,
         "DATA_DIR": str(data_dir),
         "RATE_LIMIT_ENABLED": "false",
+        "ALLOWED_HOSTS": "*",  # in-process clients call the app `testserver`
         "OUTBOX_WORKER": "off",
         "LOG_LEVEL": "WARNING",
     }

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -54,6 +55,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     jwt_expiry_hours: float = 8.0
     cors_origins: str = "*"
     forwarded_allow_ips: str = ""
+    allowed_hosts: str = ""  # Host names served; empty: loopback names plus PUBLIC_BASE_URL's host
     # As long as an admin token (JWT_EXPIRY_HOURS): links on an open review page keep working.
     signed_url_ttl_seconds: int = 8 * 3600
     # --- logging -------------------------------------------------------------------------------
@@ -151,6 +153,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        if self.allowed_hosts.strip():
+            return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        hosts = ["127.0.0.1", "localhost", "[::1]"]
+        if public := urlsplit(self.public_base_url).hostname:
+            hosts.append(f"[{public}]" if ":" in public else public)
+        return hosts
 
     @property
     def trusted_proxies(self) -> list[str]:
@@ -263,6 +274,10 @@ def _check(s: Settings) -> None:
             )
         if not s.database_url:
             raise ConfigError("DATABASE_URL: the embedded database is not allowed in production")
+        if "*" in s.allowed_host_list:
+            raise ConfigError(
+                "ALLOWED_HOSTS: list the host names this server answers for in production, not *"
+            )
         if "*" in s.cors_origin_list:
             raise ConfigError("CORS_ORIGINS: list the frontend origins explicitly in production, not *")
 

@@ -49,6 +49,15 @@ def test_bad_value_names_the_variable(env: dict[str, str], name: str) -> None:
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 40, "CORS_ORIGINS": "https://a.example"}, "DATABASE_URL"),
         ({"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://db/x"}, "CORS_ORIGINS"),
+        (
+            {
+                "SECRET_KEY": "x" * 40,
+                "DATABASE_URL": "postgresql://db/x",
+                "CORS_ORIGINS": "https://a.example",
+                "ALLOWED_HOSTS": "*",
+            },
+            "ALLOWED_HOSTS",
+        ),
     ],
 )
 def test_production_guard(env: dict[str, str], name: str) -> None:
@@ -67,6 +76,15 @@ def test_production_with_safe_values_starts() -> None:
         env_file=None,
     )
     assert s.is_production
+
+
+def test_allowed_hosts_default_to_loopback_and_the_public_base_url() -> None:
+    s = load_settings({"PUBLIC_BASE_URL": "https://API.icct26.example:8443/base"}, env_file=None)
+    assert s.allowed_host_list == ["127.0.0.1", "localhost", "[::1]", "api.icct26.example"]
+    assert load_settings({"ALLOWED_HOSTS": "a.example, B.example"}, env_file=None).allowed_host_list == [
+        "a.example",
+        "b.example",
+    ]
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from icct26 import __version__
 from icct26.adapters.http.conditional import GZIP_LEVEL, SKIP_COMPRESSION
 from icct26.adapters.http.errors import EXCEPTION_HANDLERS
+from icct26.adapters.http.json_depth import refuse_deep_json
 from icct26.adapters.http.metrics import prometheus_metrics
+from icct26.adapters.http.middleware.allowed_hosts import AllowedHostsMiddleware
 from icct26.adapters.http.middleware.connection import ConnectionLayer
 from icct26.adapters.http.middleware.idempotency import WRITE_METHODS, IdempotencyMiddleware
 from icct26.adapters.http.middleware.policy import IDEMPOTENT, UNMETERED, Idempotent, route_policy
@@ -117,12 +119,14 @@ def build_litestar(settings: Settings, lifespan: Lifespan | None = None) -> Lite
     app = Litestar(
         route_handlers=handlers,
         middleware=[
+            AllowedHostsMiddleware(settings.allowed_host_list),
             prometheus.middleware,
             RateLimitMiddleware(quotas),
             TimeoutMiddleware(settings.request_timeout_seconds),
             IdempotencyMiddleware(),
         ],
         before_send=[before_send],
+        before_request=refuse_deep_json,
         cors_config=cors_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         compression_config=CompressionConfig(

@@ -55,7 +55,16 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
     for item in extra:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            errors.append(FieldError(field, "invalid", str(item.get("message", "Invalid value"))))
+            message = str(item.get("message", "Invalid value"))
+            if field == "data":  # Litestar's name for the body parameter, not one of ours
+                field = "body"
+                missing = message.strip("'\"") == "data"
+                message = (
+                    "The request body is missing; send a JSON object."
+                    if missing
+                    else f"The request body is not what this endpoint takes: {message}"
+                )
+            errors.append(FieldError(field, "invalid", message))
     return errors
 
 

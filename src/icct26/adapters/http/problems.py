@@ -95,7 +95,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     status: int
     detail: str
     instance: str
-    error_code: str
+    error_code: ErrorCode  # one of the catalogue (docs/ERROR_CODES.md)
     message: str
     request_id: str | None = None
     success: bool = False

@@ -144,12 +144,15 @@ def check_upload(info: UploadInfo, max_bytes: int, label: str = "File") -> FileT
     if found is None:
         message = f"{label} must be a PNG, JPEG or PDF file; its content is none of these"
         return [*errors, FieldError(info.field, "invalid_file_type", message)]
+    # One error per file, however many of its labels (name, declared type) disagree with its content.
+    mismatches: list[str] = []
     ext = filename_extension(info.filename)
     if ext and ACCEPTED_EXTENSIONS.get(ext) is not found:
-        message = f"{label} is {found.label} but is named .{ext}"
-        errors.append(FieldError(info.field, "invalid_file_type", message))
+        mismatches.append(f"is named .{ext}")
     declared = info.content_type.partition(";")[0].strip().lower()
     if declared not in _UNDECLARED_CONTENT_TYPES and ACCEPTED_CONTENT_TYPES.get(declared) is not found:
-        message = f"{label} is {found.label} but was sent as {declared[:100]}"
+        mismatches.append(f"was sent as {declared[:100]}")
+    if mismatches:
+        message = f"{label} is {found.label} but " + " and ".join(mismatches)
         errors.append(FieldError(info.field, "invalid_file_type", message))
     return errors or found

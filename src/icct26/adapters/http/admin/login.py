@@ -16,10 +16,17 @@ from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
 from icct26.adapters.http.auth import Principal, TokenService, principal_of, staff_guard
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import LOGIN, route_policy
-from icct26.adapters.http.middleware.rate_limit import client_ip
+from icct26.adapters.http.middleware.rate_limit import (
+    WINDOW_SECONDS,
+    Quota,
+    client_ip,
+    policy_header,
+    state_header,
+)
+from icct26.adapters.http.middleware.response_headers import add_response_headers
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
-from icct26.domain.errors import ErrorCode
+from icct26.domain.errors import DomainError, ErrorCode
 from icct26.services.auth import AuthService
 
 C = ErrorCode
@@ -68,9 +75,20 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         auth: NamedDependency[AuthService],
         tokens: NamedDependency[TokenService],
+        settings: NamedDependency[Settings],
         data: JSONBody[LoginBody],
     ) -> TokenResponse:
-        user = await auth.login(data.email, data.password, client_ip(request.scope))
+        # The login use case counts attempts per IP and email; its answers carry that policy.
+        quota = Quota(LOGIN, settings.rate_limit_login_per_minute, "")
+        if settings.rate_limit_enabled:
+            add_response_headers(request.scope, [(b"ratelimit-policy", policy_header(quota))])
+        try:
+            user = await auth.login(data.email, data.password, client_ip(request.scope))
+        except DomainError as refused:
+            if refused.code is ErrorCode.RATE_LIMIT_EXCEEDED:
+                state = state_header(quota, 0, refused.retry_after or WINDOW_SECONDS)
+                add_response_headers(request.scope, [(b"ratelimit", state)])
+            raise
         token, expires_in = tokens.issue(Principal(user.id, user.email, user.role.value, user.token_version))
         return TokenResponse(
             access_token=token, token_type="bearer", expires_in=expires_in, role=user.role.value
