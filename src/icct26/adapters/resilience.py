@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -240,22 +239,11 @@ def outbox_bookkeeping_retry(attempts: int = 6) -> RetryPolicy:
 
 def database_read_retry(attempts: int = 3) -> RetryPolicy:
     """Retry a database call whose connection failed, for calls that cannot have committed anything:
-    reads, and transactions that fail before their commit is sent (pool checkout, `begin`).
+    a unit of work taking its connection (`adapters/db/uow.py`), or a read.
 
     Never wrap a call that may have reached COMMIT: a lost acknowledgement would run it twice.
     """
     return RetryPolicy("database read", attempts, is_database_unavailable, initial_wait=0.1, max_wait=1.0)
-
-
-def retry_read_only(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Decorator form of `database_read_retry()` for read-only repository or service methods."""
-    policy = database_read_retry()
-
-    @functools.wraps(fn)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await policy.call(fn, *args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.errors import DatabaseConnectTimeout, is_database_unavailable
-from icct26.adapters.resilience import retry_read_only
+from icct26.adapters.resilience import database_read_retry
 from icct26.config import Settings
 from tests.support.server import free_port
 from tests.support.tcp_proxy import TcpProxy
@@ -85,14 +85,13 @@ async def test_read_only_calls_are_retried_until_the_database_answers(
     dead = dead_database(settings)
     attempts: list[Database] = []
 
-    @retry_read_only
     async def read() -> int:
         target = dead if not attempts else database  # down on the first try, back on the second
         attempts.append(target)
         return await count_churches(target)
 
     try:
-        assert await read() == 0
+        assert await database_read_retry().call(read) == 0
     finally:
         await dead.dispose()
     assert attempts == [dead, database]
@@ -102,7 +101,6 @@ async def test_retries_give_up_with_the_original_error(settings: Settings) -> No
     dead = dead_database(settings)
     calls = 0
 
-    @retry_read_only
     async def read() -> int:
         nonlocal calls
         calls += 1
@@ -110,7 +108,7 @@ async def test_retries_give_up_with_the_original_error(settings: Settings) -> No
 
     try:
         with pytest.raises(Exception) as failure:
-            await read()
+            await database_read_retry().call(read)
     finally:
         await dead.dispose()
     assert calls == 3 and is_database_unavailable(failure.value)
@@ -119,7 +117,6 @@ async def test_retries_give_up_with_the_original_error(settings: Settings) -> No
 async def test_errors_that_are_not_outages_are_not_retried(database: Database) -> None:
     calls = 0
 
-    @retry_read_only
     async def read() -> None:
         nonlocal calls
         calls += 1
@@ -127,5 +124,5 @@ async def test_errors_that_are_not_outages_are_not_retried(database: Database) -
             await session.execute(text("SELECT * FROM no_such_table"))
 
     with pytest.raises(sa_exc.ProgrammingError):
-        await read()
+        await database_read_retry().call(read)
     assert calls == 1

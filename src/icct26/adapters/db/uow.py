@@ -11,6 +11,11 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.engine import Database
+from icct26.adapters.resilience import database_read_retry
+
+# SPEC §4.2: a unit of work that cannot get its connection has sent nothing, so a transient outage
+# (a dropped pooled connection, a restarting server) is retried there, and nowhere later.
+_CHECKOUT = database_read_retry(attempts=2)
 
 
 class SqlUnitOfWork:
@@ -28,10 +33,18 @@ class SqlUnitOfWork:
         """Create repositories on `session` (override in feature units of work)."""
 
     async def __aenter__(self) -> Self:
-        self._session = self._database.sessionmaker()
-        await self._session.begin()
+        self._session = await _CHECKOUT.call(self._open)
         self._bind(self._session)
         return self
+
+    async def _open(self) -> AsyncSession:
+        session = self._database.sessionmaker()
+        try:
+            await session.connection()  # check out and begin now, where a retry is still safe
+        except BaseException:
+            await session.close()
+            raise
+        return session
 
     async def __aexit__(self, *exc_info: object) -> None:
         session, self._session = self._session, None
