@@ -41,8 +41,16 @@ class BreakerOpenError(Exception):
 
 
 class _StateLog(CircuitBreakerListener):  # type: ignore[misc]
+    """Logs every change and remembers when the breaker last opened (aiobreaker keeps that in its
+    private storage only)."""
+
+    def __init__(self) -> None:
+        self.opened_at: datetime | None = None
+
     def state_change(self, breaker: CircuitBreaker, old: Any, new: Any) -> None:
         old_name = _state_name(old.state) if old is not None else "closed"
+        if _state_name(new.state) == "open":
+            self.opened_at = datetime.now(UTC)
         logger.warning(
             "circuit breaker {} changed from {} to {}", breaker.name, old_name, _state_name(new.state)
         )
@@ -69,11 +77,12 @@ class Breaker:
     ) -> None:
         self.name = name
         self.reset = timedelta(seconds=reset_seconds)
+        self._log = _StateLog()
         self._breaker = CircuitBreaker(
             fail_max=fail_max,
             timeout_duration=self.reset,
             exclude=list(exclude),
-            listeners=[_StateLog()],
+            listeners=[self._log],
             name=name,
         )
 
@@ -91,10 +100,10 @@ class Breaker:
 
     def retry_at(self) -> datetime:
         """When an open breaker lets the next trial call through (now when closed)."""
-        opened = self._breaker._state_storage.opened_at  # naive UTC, set by aiobreaker
-        if self.state != "open" or not isinstance(opened, datetime):
+        opened = self._log.opened_at
+        if self.state != "open" or opened is None:
             return datetime.now(UTC)
-        return opened.replace(tzinfo=UTC) + self.reset
+        return opened + self.reset
 
     async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` through the breaker; raise `BreakerOpenError` instead of calling it while open."""
