@@ -33,6 +33,8 @@ from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
 from icct26.adapters.security.passwords import Argon2Passwords
+from icct26.adapters.storage.encrypted import EncryptedDocumentStore
+from icct26.adapters.storage.encryption import Keyring, development_key
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
@@ -49,6 +51,7 @@ from icct26.services.churches_admin import ChurchAdminService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
 from icct26.services.exports import ExportService
+from icct26.services.gallery import KEY_PREFIX as GALLERY_KEY_PREFIX
 from icct26.services.gallery import GalleryService
 from icct26.services.idempotency import IdempotencyService
 from icct26.services.outbox import OutboxDelivery
@@ -162,17 +165,38 @@ async def build_container_with(
 
 def build_document_store(
     settings: Settings, signer: LinkSigner, breakers: BreakerRegistry | None = None
-) -> DocumentStore:
-    """The DocumentStore of STORAGE_BACKEND; remote ones sit behind a "storage:<backend>" breaker."""
+) -> EncryptedDocumentStore:
+    """The DocumentStore of STORAGE_BACKEND, encrypting at rest; remote backends sit behind a
+    "storage:<backend>" breaker."""
+    inner: DocumentStore
     if settings.storage_backend == "s3":
         from icct26.adapters.storage.s3 import S3DocumentStore
 
-        return S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    if settings.storage_backend == "cloudinary":
+        inner = S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
+    elif settings.storage_backend == "cloudinary":
         from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
 
-        return CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    return LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+        inner = CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
+    else:
+        inner = LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+    return EncryptedDocumentStore(
+        inner,
+        document_keyring(settings),
+        signer=signer,
+        scratch_root=settings.data_path / "tmp",
+        base_url=settings.public_base_url,
+        public_prefixes=(GALLERY_KEY_PREFIX,),  # published photos: plain, with the backend's public links
+    )
+
+
+def document_keyring(settings: Settings) -> Keyring:
+    """DOCUMENT_ENCRYPTION_KEYS, or outside production a development key kept under DATA_DIR."""
+    keys = settings.document_keys
+    if not keys:
+        if settings.is_production:  # pragma: no cover - refused by the settings already
+            raise RuntimeError("DOCUMENT_ENCRYPTION_KEYS is required in production")
+        keys = [development_key(settings.data_path)]
+    return Keyring(keys)
 
 
 def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:

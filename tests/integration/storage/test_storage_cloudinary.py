@@ -138,6 +138,6 @@ def test_storage_backend_cloudinary_is_wired_with_its_breaker(tmp_path: Path) ->
         CLOUDINARY_API_SECRET="s",
     )
     breakers = BreakerRegistry()
-    store = build_document_store(settings, LinkSigner("k"), breakers)
+    store = build_document_store(settings, LinkSigner("k"), breakers).inner
     assert isinstance(store, CloudinaryDocumentStore) and store.cloud_name == "demo"
     assert breakers.states() == {"storage:cloudinary": "closed"}

@@ -28,6 +28,7 @@ import httpx
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
 from icct26.config import Settings
+from icct26.domain.audit import Actor
 from icct26.domain.ports import StoredObject
 
 BREAKER_NAME = "storage:cloudinary"
@@ -257,7 +258,9 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         page: dict[str, Any] = response.json()
         return page
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
         # Signed delivery URLs do not expire (expiring ones need Cloudinary token authentication);
         # the signature still makes them unguessable and tamper-proof, and nothing is listable.
         return self.delivery_url(key)
