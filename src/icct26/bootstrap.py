@@ -13,6 +13,7 @@ from typing import Any
 from loguru import logger
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
+from icct26.adapters.db.document_access_repository import SqlDocumentAccessLog
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
@@ -48,6 +49,7 @@ from icct26.services.audit_log import AuditLogService
 from icct26.services.auth import AuthService
 from icct26.services.churches import ChurchService
 from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.document_access import DocumentAccessService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
 from icct26.services.exports import ExportService
@@ -61,6 +63,7 @@ from icct26.services.registration_services import RegistrationServices
 from icct26.services.schedule import ScheduleService
 
 OUTBOX_TASK = "outbox-worker"
+DOCUMENT_ACCESS_TASK = "document-access-writer"
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Container:
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
     mail_sender: MailSender
     outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
+    document_access: DocumentAccessService  # records document views in batches (a background task)
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -92,6 +96,8 @@ class Container:
         running = {task.get_name() for task in self.background if not task.done()}
         if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
+        if DOCUMENT_ACCESS_TASK not in running:
+            self.background.append(asyncio.create_task(self.document_access.run(), name=DOCUMENT_ACCESS_TASK))
 
     async def stop_background(self) -> None:
         """Stop background tasks; the outbox worker finishes its current send first."""
@@ -105,6 +111,10 @@ class Container:
             except Exception:
                 logger.exception("background task failed while stopping")
         self.background.clear()
+        try:
+            await self.document_access.flush()  # the views of the last moments are recorded too
+        except Exception:
+            logger.exception("could not record the last document views")
 
     async def close(self, *, dispose_database: bool = True) -> None:
         await self.stop_background()
@@ -159,6 +169,9 @@ async def build_container_with(
         breakers=breakers,
         mail_sender=mail_sender,
         outbox_worker=build_outbox_worker(settings, database, mail_sender),
+        document_access=DocumentAccessService(
+            SqlDocumentAccessLog(database), unrecorded_prefixes=(GALLERY_KEY_PREFIX,)
+        ),
         embedded=embedded,
     )
 
@@ -290,6 +303,8 @@ def build_registration_services(
             store=storage,
             orphan_grace=timedelta(minutes=settings.orphan_grace_minutes),
             rejected_retention=timedelta(days=settings.rejected_document_retention_days),
+            documents_expire_at=settings.documents_expire_at,
+            resealer=storage if isinstance(storage, EncryptedDocumentStore) else None,
         ),
         idempotency=IdempotencyService(
             SqlIdempotencyStore(database),

@@ -1,25 +1,31 @@
-"""Serves documents of the `local` store through signed, expiring links.
+"""Serves stored documents through signed, expiring links (decrypted as they stream).
 
-The route is public: the signed token is the credential. An expired or altered token, or a
-document that is gone, is 404 DOCUMENT_NOT_FOUND. The content type comes from the stored bytes
-(the filename in the URL is not signed, so it only names the download).
+The route is public: the signed token is the credential. An expired or altered token, a document
+that is gone, or one that fails its integrity check is 404 DOCUMENT_NOT_FOUND. The content type
+comes from the stored bytes (the filename in the URL is not signed, so it only names the download).
+Every view is recorded for the admins (who, what, when, from where), off the download path.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.file_docs import file_operation
+from icct26.adapters.http.middleware.request_context import client_ip
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.bootstrap import Container
+from icct26.domain.document_access import DocumentView
 from icct26.domain.errors import ErrorCode
+from icct26.services.document_access import DocumentAccessService
 
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -56,16 +62,32 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
         [*(media_type for _, media_type in _MAGIC), "image/webp", FALLBACK_TYPE],
         "The stored bytes, typed by their content (inline for PDF and images)",
     ),
+    dependencies=provide("document_access"),
 )
 async def get_document(
+    request: Request[Any, Any, Any],
     container: NamedDependency[Container],
+    document_access: NamedDependency[DocumentAccessService],
     token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
 ) -> Stream:
-    key = container.signer.verify(token, container.settings.signed_url_ttl_seconds)
+    link = container.signer.verify_link(token, container.settings.signed_url_ttl_seconds)
+    key = link.key
     chunks = container.storage.read(key)
-    # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
+    # Read (and verify) the first chunk before answering, so a missing or damaged file is a 404
+    # rather than a broken 200. A later chunk that fails verification aborts the response instead:
+    # no unverified byte is ever sent.
     first = await anext(chunks, b"")
+    document_access.record(
+        DocumentView(
+            storage_key=key,
+            at=datetime.now(UTC),
+            viewer_id=link.viewer_id,
+            viewer_email=link.viewer_email,
+            ip=client_ip(request.scope),
+            request_id=(request.scope.get("state") or {}).get("request_id"),
+        )
+    )
     media_type = content_type_of(first)
     disposition = "inline" if media_type != FALLBACK_TYPE else "attachment"
     safe_name = _UNSAFE_FILENAME.sub("_", filename)[-100:] or "document"

@@ -29,6 +29,7 @@ from icct26.adapters.http.auth import optional_principal
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.bootstrap import Container
+from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
 
 
@@ -67,13 +68,15 @@ async def get_team(
 ) -> Response[PublicTeamResponse | StaffTeamResponse]:
     review = container.admin.review
     vary = {"Vary": "Authorization"}
-    if await optional_principal(request) is None:
+    principal = await optional_principal(request)
+    if principal is None:
         team, players = await review.public_team(team_id)
         body = PublicTeamResponse(
             success=True, team=public_team_out(team), players=[public_player_out(p) for p in players]
         )
         return Response(body, headers={**vary, "Cache-Control": "no-cache"})
-    detail = await review.team(team_id, base_url=request_base_url(request, container.settings))
+    viewer = Actor(principal.user_id, principal.email)
+    detail = await review.team(team_id, base_url=request_base_url(request, container.settings), viewer=viewer)
     staff_body = StaffTeamResponse(
         success=True,
         team=admin_team_out(detail.team, container.settings.timezone),

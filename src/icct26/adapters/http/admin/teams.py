@@ -135,6 +135,7 @@ class AdminTeamsController(Controller):
     ) -> TeamListResponse:
         result = await container.admin.review.list_teams(
             base_url=request_base_url(request, container.settings),
+            viewer=actor_of(request),
             status=status,
             search=search,
             church=church,
@@ -194,7 +195,7 @@ class AdminTeamsController(Controller):
         self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
     ) -> TeamDetailResponse:
         detail = await container.admin.review.team(
-            team_id, base_url=request_base_url(request, container.settings)
+            team_id, base_url=request_base_url(request, container.settings), viewer=actor_of(request)
         )
         tz = container.settings.timezone
         return TeamDetailResponse(
@@ -265,7 +266,7 @@ class AdminPlayersController(Controller):
         player_id: Annotated[str, Parameter(description="e.g. ICCT-001-P01", max_length=48)],
     ) -> PlayerDetailResponse:
         player, team = await container.admin.review.player(
-            player_id, base_url=request_base_url(request, container.settings)
+            player_id, base_url=request_base_url(request, container.settings), viewer=actor_of(request)
         )
         return PlayerDetailResponse(
             success=True,
