@@ -264,7 +264,7 @@ def build_admin_services(
         review=TeamReviewService(uow, links),
         churches=ChurchAdminService(uow),
         audit=AuditLogService(uow),
-        exports=ExportService(uow, links, settings.timezone),
+        exports=ExportService(uow, settings.timezone),
     )
 
 

@@ -156,7 +156,8 @@ class AdminTeamsController(Controller):
         operation_id="adminExportTeams",
         summary="Download every team and player (CSV or XLSX, streamed)",
         description="One row per player with the team's columns; a team without players has one row. "
-        "Document columns hold signed URLs that expire after SIGNED_URL_TTL_SECONDS.",
+        "Document columns say whether each document is there: `yes`, `no` or `purged on <date>` "
+        "(never a link: an export outlives links, and its copies must not open ID documents).",
         responses=problem_responses(*READ_ERRORS),
         operation_class=file_operation(
             MEDIA_TYPES.values(), "The file, as an attachment (`Content-Disposition`)"
@@ -164,18 +165,16 @@ class AdminTeamsController(Controller):
     )
     async def export(
         self,
-        request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         export_format: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv",
     ) -> Stream:
         exports = container.admin.exports
-        base_url = request_base_url(request, container.settings)
         filename = exports.filename(export_format)
         content: AsyncIterator[bytes]
         if export_format == "xlsx":
-            content = _file_chunks(await exports.write_xlsx(base_url))
+            content = _file_chunks(await exports.write_xlsx())
         else:
-            content = exports.csv_chunks(base_url)
+            content = exports.csv_chunks()
         return Stream(
             content,
             media_type=MEDIA_TYPES[export_format],
