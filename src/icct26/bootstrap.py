@@ -189,7 +189,10 @@ def build_document_store(
     elif settings.storage_backend == "cloudinary":
         from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
 
-        inner = CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
+        # Sealed documents are `raw` assets (Cloudinary cannot process them as images).
+        inner = CloudinaryDocumentStore.from_settings(
+            settings, breakers or BreakerRegistry(), image_prefixes=(GALLERY_KEY_PREFIX,)
+        )
     else:
         inner = LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
     return EncryptedDocumentStore(

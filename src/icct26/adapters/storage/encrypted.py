@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import quote
 
 from loguru import logger
@@ -46,6 +46,14 @@ DOCUMENT_ROUTE = "/documents"
 # a killed process left behind.
 SCRATCH_PREFIX = "upload-sealed-"
 HEAD_BYTES = 512  # enough for any header: magic, version, key id and wrapped key
+
+
+@runtime_checkable
+class KeepsOlderCopies(Protocol):
+    """A backend where a rewritten object may leave its earlier copy elsewhere (Cloudinary: a document
+    stored as an image before encryption is rewritten as a raw asset)."""
+
+    async def drop_superseded(self, key: str) -> None: ...
 
 
 class EncryptedDocumentStore:
@@ -185,6 +193,8 @@ class EncryptedDocumentStore:
                 raise document_not_found() from None
             content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
             await self.inner.put_file(key, target, content_type)
+        if isinstance(self.inner, KeepsOlderCopies):
+            await self.inner.drop_superseded(key)  # no plaintext copy may stay behind
         return True
 
     async def _reseal(self, key: str, out: BinaryIO) -> bool:
