@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icct26.adapters.storage.encryption import (
+    DEVELOPMENT_KEY_FILE,
     MAGIC,
     IntegrityError,
     Keyring,
     Opener,
     Sealer,
+    development_key,
     open_bytes,
     seal_bytes,
     seal_stream,
@@ -99,3 +103,14 @@ def test_a_stream_seals_record_by_record() -> None:
     sealed = out.getvalue()
     assert open_in_pieces(sealed, 256 * 1024 + 16) == data
     assert all(data[i : i + 16] not in sealed for i in range(0, len(data) - 16, 4099))
+
+
+def test_the_development_key_is_made_once_and_shared(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: development_key(tmp_path / "data"), range(16)))
+    assert len(keys) == 1
+    [(key_id, secret)] = keys
+    assert key_id.startswith("dev-") and len(secret) == 32
+    key_file = tmp_path / "data" / DEVELOPMENT_KEY_FILE
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "data").iterdir()] == [DEVELOPMENT_KEY_FILE]

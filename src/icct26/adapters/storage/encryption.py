@@ -62,10 +62,6 @@ class Keyring:
         self.primary = MasterKey(*keys[0])
         self._keys = {key_id: AESGCM(secret) for key_id, secret in keys}
 
-    @property
-    def ids(self) -> list[str]:
-        return list(self._keys)
-
     def cipher(self, key_id: str) -> AESGCM:
         try:
             return self._keys[key_id]
@@ -81,21 +77,27 @@ def new_key_entry(key_id: str) -> str:
 def development_key(data_dir: Path) -> tuple[str, bytes]:
     """The development master key under DATA_DIR, created on first use (never used in production).
 
-    Created exclusively, so processes starting together agree on one key."""
+    Written aside and linked into place, so processes starting together (several workers) agree on
+    one key and never read a half-written file."""
     path = data_dir / DEVELOPMENT_KEY_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(new_key_entry(f"dev-{secrets.token_hex(3)}") + "\n")
-        logger.warning(
-            "generated a development document encryption key in {} (set DOCUMENT_ENCRYPTION_KEYS "
-            "in production; files sealed with this key need it to be read)",
-            path,
-        )
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        else:
+            logger.warning(
+                "generated a development document encryption key in {} (set DOCUMENT_ENCRYPTION_KEYS "
+                "in production; files sealed with this key need it to be read)",
+                path,
+            )
+        finally:
+            draft.unlink()
     key_id, _, encoded = path.read_text().strip().partition(":")
     return key_id, base64.b64decode(encoded)
 
