@@ -14,13 +14,12 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class DocumentView:
-    """One document served: the stored object, the staff member the link was minted for, and the
+    """One document served: the stored object, the staff account the link was minted for, and the
     request that fetched it."""
 
     storage_key: str
     at: datetime
     viewer_id: int | None
-    viewer_email: str | None
     ip: str | None
     request_id: str | None
 
@@ -43,7 +42,8 @@ class DocumentAccessEntry:
 
 class DocumentAccessLog(Protocol):
     async def append(self, views: Sequence[DocumentView]) -> None:
-        """Record `views` in one transaction."""
+        """Record `views` in one transaction, with the team, player, document kind and staff email
+        as they are now (so the record outlives a purge or a deleted account)."""
         ...
 
     async def page(

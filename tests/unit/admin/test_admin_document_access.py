@@ -32,7 +32,7 @@ class FakeLog:
 
 
 def view(key: str) -> DocumentView:
-    return DocumentView(key, datetime.now(UTC), 1, "admin@example.org", "127.0.0.1", "r1")
+    return DocumentView(key, datetime.now(UTC), 1, "127.0.0.1", "r1")
 
 
 async def test_views_are_written_in_batches_and_retried_after_a_failure() -> None:

@@ -1,4 +1,5 @@
-"""Document views in PostgreSQL: a batch is two statements (resolve its keys, insert the rows)."""
+"""Document views in PostgreSQL: a batch is three statements (resolve its keys, its viewers' emails,
+insert the rows)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select
 
 from icct26.adapters.db.engine import Database
-from icct26.adapters.db.models import DocumentAccessRecord, DocumentRecord, PlayerRecord, TeamRecord
+from icct26.adapters.db.models import (
+    AdminUserRecord,
+    DocumentAccessRecord,
+    DocumentRecord,
+    PlayerRecord,
+    TeamRecord,
+)
 from icct26.domain.document_access import DocumentAccessEntry, DocumentView
 
 A, D = DocumentAccessRecord, DocumentRecord
@@ -33,6 +40,13 @@ class SqlDocumentAccessLog:
         now = datetime.now(UTC)
         async with self._database.sessionmaker() as session, session.begin():
             found = {row.storage_key: row for row in (await session.execute(owners)).all()}
+            viewer_ids = sorted({view.viewer_id for view in views if view.viewer_id is not None})
+            emails: dict[int, str] = {}
+            if viewer_ids:
+                staff = select(AdminUserRecord.id, AdminUserRecord.email).where(
+                    AdminUserRecord.id.in_(viewer_ids)
+                )
+                emails = {row.id: row.email for row in (await session.execute(staff)).all()}
             rows = []
             for view in views:
                 owner = found.get(view.storage_key)
@@ -40,7 +54,7 @@ class SqlDocumentAccessLog:
                     {
                         "accessed_at": view.at,
                         "actor_id": view.viewer_id,
-                        "actor_email": view.viewer_email,
+                        "actor_email": emails.get(view.viewer_id) if view.viewer_id is not None else None,
                         "storage_key": view.storage_key,
                         "document": owner.kind if owner else None,
                         "team_id": owner.team_id if owner else None,

@@ -83,7 +83,6 @@ async def get_document(
             storage_key=key,
             at=datetime.now(UTC),
             viewer_id=link.viewer_id,
-            viewer_email=link.viewer_email,
             ip=client_ip(request.scope),
             request_id=(request.scope.get("state") or {}).get("request_id"),
         )

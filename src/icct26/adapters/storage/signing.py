@@ -43,12 +43,12 @@ class _LinkSerializer(URLSafeTimedSerializer):
 
 @dataclass(frozen=True, slots=True)
 class SignedLink:
-    """What a valid link names: the stored object, and the staff member it was minted for (links
-    minted before links carried one, and public gallery links, have none)."""
+    """What a valid link names: the stored object, and the staff account it was minted for (links
+    minted before links carried one, and public gallery links, have none). Only the account id is
+    signed in: a link in a log or a browser history does not show who it belongs to."""
 
     key: str
     viewer_id: int | None = None
-    viewer_email: str | None = None
 
 
 class LinkSigner:
@@ -60,7 +60,7 @@ class LinkSigner:
         is signed into the link so that every view of the document is attributed to them."""
         if viewer is None:
             return self._serializer.dumps([key, ttl_seconds])
-        return self._serializer.dumps([key, ttl_seconds, viewer.user_id, viewer.email])
+        return self._serializer.dumps([key, ttl_seconds, viewer.user_id])
 
     def verify(self, token: str, max_age_seconds: int) -> str:
         """Return the storage key of a valid token; expired or tampered links are 'not found'."""
@@ -82,18 +82,9 @@ class LinkSigner:
 def _unpack(payload: object) -> tuple[SignedLink, int | None]:
     if isinstance(payload, str):
         return SignedLink(payload), None
-    if isinstance(payload, list) and len(payload) in (2, 4) and isinstance(payload[0], str):
+    if isinstance(payload, list) and len(payload) in (2, 3) and isinstance(payload[0], str):
         ttl = payload[1]
         lifetime = ttl if isinstance(ttl, int) and ttl > 0 else None
-        if len(payload) == 2:
-            return SignedLink(payload[0]), lifetime
-        viewer_id, email = payload[2], payload[3]
-        return (
-            SignedLink(
-                payload[0],
-                viewer_id if isinstance(viewer_id, int) else None,
-                email if isinstance(email, str) else None,
-            ),
-            lifetime,
-        )
+        viewer_id = payload[2] if len(payload) == 3 and isinstance(payload[2], int) else None
+        return SignedLink(payload[0], viewer_id), lifetime
     raise ValueError("malformed link payload")
