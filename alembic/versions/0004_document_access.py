@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.Column("updated_at", UTC_TIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_document_access")),
     )
-    op.create_index(
-        op.f("ix_document_access_accessed_at"), "document_access", ["accessed_at"], unique=False
-    )
+    op.create_index(op.f("ix_document_access_accessed_at"), "document_access", ["accessed_at"], unique=False)
     op.create_index(
         "ix_document_access_team_time", "document_access", ["team_id", "accessed_at"], unique=False
     )
