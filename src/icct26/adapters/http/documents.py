@@ -74,9 +74,8 @@ async def get_document(
     link = container.signer.verify_link(token, container.settings.signed_url_ttl_seconds)
     key = link.key
     chunks = container.storage.read(key)
-    # Read (and verify) the first chunk before answering, so a missing or damaged file is a 404
-    # rather than a broken 200. A later chunk that fails verification aborts the response instead:
-    # no unverified byte is ever sent.
+    # Read the first chunk before answering, so a missing or damaged file is a 404 rather than a
+    # broken 200 (the store verifies an encrypted file whole before its first byte comes out).
     first = await anext(chunks, b"")
     document_access.record(
         DocumentView(
