@@ -64,8 +64,8 @@ async def test_the_purge_takes_the_files_of_teams_rejected_before_the_retention(
     for key in ("old/1.pdf", "old/2.pdf", "recent/1.pdf", "pending/1.pdf"):
         await put(store, key, NOW - timedelta(days=40))
 
-    report = await housekeeping(db, store).purge_rejected()
-    again = await housekeeping(db, store).purge_rejected()
+    report = await housekeeping(db, store).purge()
+    again = await housekeeping(db, store).purge()
 
     assert (report.teams, report.files, report.failed_teams) == (1, 2, 0)
     assert sorted(store.files) == ["pending/1.pdf", "recent/1.pdf"]
@@ -83,9 +83,9 @@ async def test_a_team_whose_files_could_not_be_deleted_is_purged_on_a_later_run(
     await put(store, "old/1.pdf", NOW - timedelta(days=40))
     store.failing_deletes = True
 
-    failed = await housekeeping(db, store).purge_rejected()
+    failed = await housekeeping(db, store).purge()
     store.failing_deletes = False
-    retried = await housekeeping(db, store).purge_rejected()
+    retried = await housekeeping(db, store).purge()
 
     assert (failed.teams, failed.failed_teams) == (0, 1)
     assert (retried.teams, retried.files) == (1, 1)
