@@ -17,6 +17,7 @@ from litestar.types import ASGIApp
 from loguru import logger
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
+from icct26.adapters.db.document_access_repository import SqlDocumentAccessLog
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
@@ -40,6 +41,8 @@ from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
 from icct26.adapters.security.passwords import Argon2Passwords
+from icct26.adapters.storage.encrypted import EncryptedDocumentStore
+from icct26.adapters.storage.encryption import Keyring, development_key
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings, load_settings
@@ -52,10 +55,12 @@ from icct26.services.audit_log import AuditLogService
 from icct26.services.auth import AuthService
 from icct26.services.churches import ChurchService
 from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.document_access import DocumentAccessService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
 from icct26.services.exports import ExportService
 from icct26.services.fixtures import FixtureService
+from icct26.services.gallery import KEY_PREFIX as GALLERY_KEY_PREFIX
 from icct26.services.gallery import GalleryService
 from icct26.services.idempotency import IdempotencyService
 from icct26.services.outbox import OutboxDelivery
@@ -64,6 +69,7 @@ from icct26.services.registration import RegistrationPolicy, RegistrationService
 from icct26.services.schedule import ScheduleService
 
 OUTBOX_TASK = "outbox-worker"
+DOCUMENT_ACCESS_TASK = "document-access-writer"
 
 
 @dataclass
@@ -95,6 +101,7 @@ class Container:
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
     mail_sender: MailSender
     outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
+    document_access: DocumentAccessService  # records document views in batches (a background task)
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -105,6 +112,8 @@ class Container:
         running = {task.get_name() for task in self.background if not task.done()}
         if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
+        if DOCUMENT_ACCESS_TASK not in running:
+            self.background.append(asyncio.create_task(self.document_access.run(), name=DOCUMENT_ACCESS_TASK))
 
     async def stop_background(self) -> None:
         """Stop background tasks; the outbox worker finishes its current send first."""
@@ -119,6 +128,10 @@ class Container:
             except Exception:
                 logger.exception("background task failed while stopping")
         self.background.clear()
+        try:
+            await self.document_access.flush()  # the views of the last moments are recorded too
+        except Exception:
+            logger.exception("could not record the last document views")
 
     async def close(self, *, dispose_database: bool = True) -> None:
         await self.stop_background()
@@ -174,23 +187,50 @@ async def build_container_with(
         breakers=breakers,
         mail_sender=mail_sender,
         outbox_worker=build_outbox_worker(settings, database, mail_sender),
+        document_access=DocumentAccessService(
+            SqlDocumentAccessLog(database), unrecorded_prefixes=(GALLERY_KEY_PREFIX,)
+        ),
         embedded=embedded,
     )
 
 
 def build_document_store(
     settings: Settings, signer: LinkSigner, breakers: BreakerRegistry | None = None
-) -> DocumentStore:
-    """The DocumentStore of STORAGE_BACKEND; remote ones sit behind a "storage:<backend>" breaker."""
+) -> EncryptedDocumentStore:
+    """The DocumentStore of STORAGE_BACKEND, encrypting at rest; remote backends sit behind a
+    "storage:<backend>" breaker."""
+    inner: DocumentStore
     if settings.storage_backend == "s3":
         from icct26.adapters.storage.s3 import S3DocumentStore
 
-        return S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    if settings.storage_backend == "cloudinary":
+        inner = S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
+    elif settings.storage_backend == "cloudinary":
         from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
 
-        return CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    return LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+        # Sealed documents are `raw` assets (Cloudinary cannot process them as images).
+        inner = CloudinaryDocumentStore.from_settings(
+            settings, breakers or BreakerRegistry(), image_prefixes=(GALLERY_KEY_PREFIX,)
+        )
+    else:
+        inner = LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+    return EncryptedDocumentStore(
+        inner,
+        document_keyring(settings),
+        signer=signer,
+        scratch_root=settings.data_path / "tmp",
+        base_url=settings.public_base_url,
+        public_prefixes=(GALLERY_KEY_PREFIX,),  # published photos: plain, with the backend's public links
+    )
+
+
+def document_keyring(settings: Settings) -> Keyring:
+    """DOCUMENT_ENCRYPTION_KEYS, or outside production a development key kept under DATA_DIR."""
+    keys = settings.document_keys
+    if not keys:
+        if settings.is_production:  # pragma: no cover - refused by the settings already
+            raise RuntimeError("DOCUMENT_ENCRYPTION_KEYS is required in production")
+        keys = [development_key(settings.data_path)]
+    return Keyring(keys)
 
 
 def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:
@@ -245,7 +285,7 @@ def build_admin_services(
         "review": TeamReviewService(uow, links),
         "church_admin": ChurchAdminService(uow),
         "audit": AuditLogService(uow),
-        "exports": ExportService(uow, links, settings.timezone),
+        "exports": ExportService(uow, settings.timezone),
     }
 
 
@@ -302,6 +342,8 @@ def build_registration_services(
             store=storage,
             orphan_grace=timedelta(minutes=settings.orphan_grace_minutes),
             rejected_retention=timedelta(days=settings.rejected_document_retention_days),
+            documents_expire_at=settings.documents_expire_at,
+            resealer=storage if isinstance(storage, EncryptedDocumentStore) else None,
         ),
         idempotency=IdempotencyService(
             SqlIdempotencyStore(database),

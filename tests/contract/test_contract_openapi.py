@@ -23,6 +23,7 @@ STATE_ANSWERS = {("GET /health", "503")}
 
 EXPECTED_OPERATION_IDS = {
     "GET /admin/audit-log": "adminAuditLog",
+    "GET /admin/document-access": "adminDocumentAccess",
     "GET /admin/churches": "adminListChurches",
     "POST /admin/churches": "adminCreateChurch",
     "DELETE /admin/churches/{church_id}": "adminDeleteChurch",

@@ -117,6 +117,11 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
 
     team = await _ok(await client.get("/admin/teams/ICCT-001", headers=auth), 200)
     letter = str(team["data"]["team"]["pastorLetter"])
+    # The organiser opened the letter and the first player's Aadhaar card: the recorded views.
+    aadhar = str(team["data"]["players"][0]["aadharFile"])
+    for link in (letter, aadhar):
+        assert (await client.get(urlsplit(link).path)).status_code == 200
+    await container.document_access.flush()
     return World(token=token, document_path=urlsplit(letter).path)
 
 

@@ -204,6 +204,24 @@ class AuditRecord(IdentityAuditBase):
     request_id: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
+class DocumentAccessRecord(IdentityAuditBase):
+    """A document served through a signed link. Team, player and kind are copied, not referenced,
+    so the record outlives the document (purges delete documents, never their access record)."""
+
+    __tablename__ = "document_access"
+    __table_args__ = (Index("ix_document_access_team_time", "team_id", "accessed_at"),)
+
+    accessed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    actor_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    document: Mapped[str | None] = mapped_column(String(32), default=None)
+    team_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    player_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
 class MatchRecord(IdentityAuditBase):
     __tablename__ = "matches"
     __table_args__ = (

@@ -5,7 +5,8 @@ examples.py) builds before sending every request here: churches 1-5, confirmed t
 "Immanuel Warriors" and ICCT-002 "Gandhipuram Strikers", pending ICCT-003 and ICCT-004, confirmed
 ICCT-005 and ICCT-006 (church 5), staff accounts 1 (admin), 2 and 3 (viewers), matches 1-7 in the
 states their examples need, a generated knockout (match 8 abandoned, match 9 waiting for its winner),
-gallery image 1.
+gallery image 1, and two recorded document views (ICCT-001's pastor letter and its first player's
+Aadhaar card, opened by account 1).
 Each example that changes something has a target of its own, so they can run in any order.
 An operation missing here still gets an example built from its schema; the test asks for one here.
 """
@@ -294,6 +295,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
                 {
                     "teamId": "ICCT-002",
@@ -354,6 +359,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
             ],
             "total": 3,
@@ -426,6 +435,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
                 "players": [
                     {
@@ -530,6 +543,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
             },
         },
@@ -648,6 +665,41 @@ EXAMPLES: dict[str, Example] = {
             "page_size": 50,
         },
         query={"page": "1"},
+    ),
+    "adminDocumentAccess": Example(
+        200,
+        {
+            "success": True,
+            "data": [
+                {
+                    "id": 2,
+                    "at": "2026-01-24T12:44:31+05:30",
+                    "actor_id": 1,
+                    "actor_email": "organiser@example.org",
+                    "team_id": "ICCT-001",
+                    "player_id": "ICCT-001-P01",
+                    "document": "aadhar",
+                    "ip": "127.0.0.1",
+                    "request_id": "4d1c0b6f9e2a48d7a5f3c8e1b2d69a07",
+                },
+                {
+                    "id": 1,
+                    "at": "2026-01-24T12:43:02+05:30",
+                    "actor_id": 1,
+                    "actor_email": "organiser@example.org",
+                    "team_id": "ICCT-001",
+                    "player_id": None,
+                    "document": "pastor_letter",
+                    "ip": "127.0.0.1",
+                    "request_id": "9b27e5d04c8f4a1e8f6d3b2a7c105e44",
+                },
+            ],
+            "total": 2,
+            "page": 1,
+            "page_size": 50,
+        },
+        query={"team_id": "ICCT-001"},
+        note="Views are written in batches: one appears here within about a second of the download.",
     ),
     # --- admin: churches --------------------------------------------------------------------
     "adminListChurches": Example(
@@ -1488,6 +1540,7 @@ EXAMPLES: dict[str, Example] = {
         },
         response_type="application/pdf",
         note="Admins never build this URL: it comes signed in the team's `pastorLetter`, `aadharFile`, "
-        "... fields, and expires after SIGNED_URL_TTL_SECONDS.",
+        "... fields, names the staff account it was given to, and expires after SIGNED_URL_TTL_SECONDS. "
+        "Every view is recorded (`GET /admin/document-access`).",
     ),
 }
