@@ -322,6 +322,7 @@ class ScheduleService:
             uow.audit.record(
                 AuditEntry(actor, "match.delete", "match", str(match_id), before=before, after=None)
             )
+            await uow.events.match_deleted(match_id)
             await uow.commit()
             self.generation += 1
 
@@ -453,6 +454,7 @@ class ScheduleService:
     async def _finish_change(self, uow: ScheduleUnitOfWork, match_id: int) -> StoredMatch:
         stored = await uow.matches.get(match_id)
         assert stored is not None  # written in this transaction
+        await uow.events.match_changed(stored)
         await uow.commit()
         self.generation += 1
         return stored
