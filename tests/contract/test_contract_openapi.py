@@ -49,6 +49,8 @@ EXPECTED_OPERATION_IDS = {
     "DELETE /api/gallery/{image_id}": "deleteGalleryImage",
     "POST /api/register/team": "registerTeam",
     "GET /api/registration/status": "getRegistrationStatus",
+    "GET /api/schedule/calendar.ics": "getScheduleCalendar",
+    "GET /api/schedule/events": "streamScheduleEvents",
     "GET /api/schedule/matches": "listMatches",
     "POST /api/schedule/matches": "createMatch",
     "DELETE /api/schedule/matches/{match_id}": "deleteMatch",

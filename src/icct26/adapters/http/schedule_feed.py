@@ -90,7 +90,7 @@ class ScheduleFeedController(Controller):
         description=_EVENTS_DESCRIPTION,
         media_type=EVENT_STREAM,
         opt={SKIP_COMPRESSION: True},  # gzip would hold events back until a buffer fills
-        responses={200: _EVENT_STREAM_RESPONSE, **problem_responses(C.SERVICE_UNAVAILABLE)},
+        responses={200: _EVENT_STREAM_RESPONSE, **problem_responses(*REQUEST_ERRORS, C.SERVICE_UNAVAILABLE)},
     )
     async def events(
         self,
