@@ -145,3 +145,23 @@ async def test_the_listener_reconnects_and_catches_up_when_its_connection_is_cut
     await container.schedule.abandon(match_id, ACTOR)
     assert json.loads((await next_event(subscription, 15)).data)["status"] == "abandoned"
     assert hub.listening
+
+
+async def test_a_journal_that_restarts_below_the_listener_ends_streams_and_is_followed(
+    container: Container, hub: PgScheduleEventHub
+) -> None:
+    """E.g. a database restored from a backup: ids start again lower than the listener has read."""
+    await insert_teams(container.database, "Zion Warriors", "Bethel Strikers")
+    before = hub.subscribe()
+    await create_match(container, 1)
+    await create_match(container, 2)
+    await next_event(before)
+    await next_event(before)
+    async with container.database.engine.begin() as conn:
+        await conn.execute(text("TRUNCATE schedule_events RESTART IDENTITY"))
+    after = hub.subscribe()
+    await create_match(container, 3)  # journal id 1, below the listener's 2
+    assert await asyncio.wait_for(after.next(), 5) is None  # the stream ends: the browser reconnects
+    again = hub.subscribe()
+    await create_match(container, 4)
+    assert json.loads((await next_event(again)).data)["match_number"] == 4

@@ -252,6 +252,7 @@ class PgScheduleEventHub:
             timeout=self._query_timeout,
         )
         if not rows:
+            await self._check_for_restart(conn)
             return
         if rows[0]["id"] > self._last_id + 1 and not self._listening.is_set():
             # Reconnected after events we never read were pruned: streams resume from the journal
@@ -266,9 +267,24 @@ class PgScheduleEventHub:
         for callback in self.on_delivered:
             callback()
 
+    async def _check_for_restart(self, conn: asyncpg.Connection) -> None:
+        """Woken with nothing new: an old notification, or a journal that starts below our position
+        (a restored backup). Then every stream ends; browsers reconnect and get the new events."""
+        head = int(
+            await conn.fetchval(
+                "SELECT coalesce(max(id), 0) FROM schedule_events", timeout=self._query_timeout
+            )
+        )
+        assert self._last_id is not None
+        if head < self._last_id:
+            logger.warning(
+                "schedule event journal restarted at {} (was {}); ending live streams", head, self._last_id
+            )
+            self._last_id = head
+            for subscription in list(self._subscribers):
+                subscription.close()
+
     def _on_notify(self, conn: Any, pid: int, channel: str, payload: str) -> None:
-        if payload.isdigit() and self._last_id is not None and int(payload) <= self._last_id:
-            return  # already read with an earlier batch
         self._wake.set()
 
     def _on_terminated(self, conn: Any) -> None:
