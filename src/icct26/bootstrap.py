@@ -6,6 +6,7 @@ Nothing else constructs infrastructure. Tests build a `Container` the same way, 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -90,7 +91,7 @@ class Container:
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
-    _restore_signals: Any = None
+    _restore_signals: Callable[[], None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         """Start the background work the settings ask for (called by the app's lifespan)."""
