@@ -121,16 +121,12 @@ class LiveSchedule:
             raise DomainError(
                 ErrorCode.RATE_LIMIT_EXCEEDED,
                 f"At most {self.max_per_client} live schedule streams per client; close one first",
-                retry_after=self.heartbeat_seconds_rounded,
+                retry_after=max(1, round(self.heartbeat_seconds)),  # streams are checked that often
             )
         self._per_client[client] += 1
         stream = LiveStream(self, client, self._source.subscribe(), parse_last_event_id(last_event_id))
         self._streams.add(stream)
         return stream
-
-    @property
-    def heartbeat_seconds_rounded(self) -> int:
-        return max(1, round(self.heartbeat_seconds))
 
     def close_all(self) -> None:
         """The server is stopping: end every open stream now and refuse new ones. (An HTTP server

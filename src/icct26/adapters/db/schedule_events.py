@@ -208,6 +208,8 @@ class PgScheduleEventHub:
                 logger.warning("schedule event listener lost its database connection; reconnecting")
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 logger.warning("schedule event listener: {}: {}; reconnecting", type(exc).__name__, exc)
+            except Exception:  # a bug must not silence live updates for the life of the process
+                logger.exception("schedule event listener failed; restarting it")
             finally:
                 self._listening.clear()
                 if conn is not None:
@@ -255,8 +257,9 @@ class PgScheduleEventHub:
             await self._check_for_restart(conn)
             return
         if rows[0]["id"] > self._last_id + 1 and not self._listening.is_set():
-            # Reconnected after events we never read were pruned: streams resume from the journal
-            # (and are told to reload) rather than silently skip them.
+            # Reconnected after a gap: events we never read may have been pruned meanwhile (or an id
+            # was rolled back). Streams end and resume from the journal, which tells them to reload
+            # if something is really gone, rather than silently skip it.
             for subscription in list(self._subscribers):
                 subscription.close()
         for row in rows:
