@@ -121,7 +121,7 @@ class LiveSchedule:
             raise DomainError(
                 ErrorCode.RATE_LIMIT_EXCEEDED,
                 f"At most {self.max_per_client} live schedule streams per client; close one first",
-                retry_after=max(1, round(self.heartbeat_seconds)),  # streams are checked that often
+                retry_after=max(1, round(self.heartbeat_seconds)),  # a hint: slots free on close
             )
         self._per_client[client] += 1
         stream = LiveStream(self, client, self._source.subscribe(), parse_last_event_id(last_event_id))
