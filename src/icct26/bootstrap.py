@@ -100,6 +100,7 @@ class Container:
         if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
         await self.schedule_events.start()
+        self.live_schedule.accept()
         # The server waits for open responses before shutting the app down; live streams end at once.
         if self._restore_signals is None:
             self._restore_signals = on_stop_signal(self.live_schedule.close_all)

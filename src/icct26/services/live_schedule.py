@@ -128,6 +128,10 @@ class LiveSchedule:
         self._streams.add(stream)
         return stream
 
+    def accept(self) -> None:
+        """Accept streams again (the app started, possibly again after `close_all`)."""
+        self._closing = False
+
     def close_all(self) -> None:
         """The server is stopping: end every open stream now and refuse new ones. (An HTTP server
         waits for open responses before it shuts the app down, and a live stream never ends alone.)"""

@@ -160,6 +160,8 @@ async def test_close_all_ends_open_streams_and_refuses_new_ones() -> None:
     with pytest.raises(DomainError) as refused:
         feed.open("10.0.0.1")
     assert refused.value.code is ErrorCode.SERVICE_UNAVAILABLE
+    feed.accept()  # the app started again
+    assert not feed.open("10.0.0.1").closed
 
 
 @pytest.mark.parametrize(
