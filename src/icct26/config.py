@@ -95,6 +95,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     idempotency_wait_seconds: float = 10.0
     gzip_min_bytes: int = 1024
     public_cache_seconds: float = 2.0
+    # --- live schedule (SSE) and calendar -------------------------------------------------------
+    sse_max_per_ip: int = 20
+    sse_heartbeat_seconds: float = 15.0
+    sse_replay_events: int = 100
+    calendar_event_minutes: int = 180
     # --- rate limits ---------------------------------------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_store: Literal["memory", "redis"] = "memory"
@@ -281,6 +286,10 @@ def _check(s: Settings) -> None:
         "MAX_HEADER_BYTES": s.max_header_bytes,
         "LISTEN_BACKLOG": s.listen_backlog,
         "STORAGE_BREAKER_FAIL_MAX": s.storage_breaker_fail_max,
+        "SSE_MAX_PER_IP": s.sse_max_per_ip,
+        "SSE_HEARTBEAT_SECONDS": s.sse_heartbeat_seconds,
+        "SSE_REPLAY_EVENTS": s.sse_replay_events,
+        "CALENDAR_EVENT_MINUTES": s.calendar_event_minutes,
     }
     for name, value in positive.items():
         if value <= 0:

@@ -264,6 +264,20 @@ class MatchRecord(IdentityAuditBase):
     margin: Mapped[int | None] = mapped_column(Integer, default=None)
     margin_type: Mapped[str | None] = mapped_column(String(8), default=None)
     won_by_batting_first: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # Bumped by every saved change: the calendar feed's SEQUENCE, so subscribed calendars update.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class ScheduleEventRecord(IdentityAuditBase):
+    """The journal of live schedule events: one row per match change, written in the change's
+    transaction and announced with NOTIFY; ids are the SSE event ids on every instance. Pruned to the
+    last SSE_REPLAY_EVENTS rows (the `Last-Event-ID` resume window)."""
+
+    __tablename__ = "schedule_events"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    match_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: deletions are events too
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON sent as the event's data
 
 
 class GalleryImageRecord(IdentityAuditBase):

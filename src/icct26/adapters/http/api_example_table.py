@@ -83,6 +83,66 @@ _EXPORT_CSV = "\r\n".join(
         "",
     ]
 )
+_MATCH_23 = (
+    '{"id":13,"round":"Cup Final","round_number":5,"match_number":23,"team1":"Winner of Match 21",'
+    '"team2":"Winner of Match 22","team1_id":null,"team2_id":null,"team1_from":11,"team2_from":12,'
+    '"overs_per_innings":20,"status":"scheduled","toss_winner":null,"toss_choice":null,'
+    '"scheduled_start_time":"2026-02-08T09:30:00+05:30","actual_start_time":null,"match_end_time":null,'
+    '"team1_first_innings_runs":null,"team1_first_innings_wickets":null,"team2_first_innings_runs":null,'
+    '"team2_first_innings_wickets":null,"team1_first_innings_overs":null,"team2_first_innings_overs":null,'
+    '"first_innings_team":null,"second_innings_team":null,"match_score_url":null,"result":null,'
+    '"created_at":"2026-01-24T12:41:07+05:30","updated_at":"2026-01-24T12:41:07+05:30"}'
+)
+_EVENT_STREAM = "\r\n".join(
+    [": connected", "retry: 2000", "", "id: 28", "event: match", f"data: {_MATCH_23}", "", ": heartbeat", ""]
+)
+_CALENDAR = "\r\n".join(
+    [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//ICCT26//Tournament schedule//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:ICCT26 Church Cricket Tournament (ICCT-005)",
+        "X-WR-TIMEZONE:Asia/Kolkata",
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Kolkata",
+        "COMMENT:This timezone only works from 1970-01-01 to 2038-01-01.",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZNAME:IST",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+        "BEGIN:VEVENT",
+        "SUMMARY:Immanuel Warriors vs Peelamedu Pilgrims",
+        "DTSTART;TZID=Asia/Kolkata:20260131T123000",
+        "DTEND;TZID=Asia/Kolkata:20260131T153000",
+        "DTSTAMP:20260124T071107Z",
+        "UID:match-9@icct26",
+        "SEQUENCE:1",
+        "CREATED:20260120T024500Z",
+        "DESCRIPTION:Final\\, match 12\\nStatus: scheduled",
+        "LAST-MODIFIED:20260124T071107Z",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "SUMMARY:Gandhipuram Strikers vs Peelamedu Pilgrims",
+        "DTSTART;TZID=Asia/Kolkata:20260207T123000",
+        "DTEND;TZID=Asia/Kolkata:20260207T153000",
+        "DTSTAMP:20260124T071107Z",
+        "UID:match-12@icct26",
+        "SEQUENCE:0",
+        "CREATED:20260124T071107Z",
+        "DESCRIPTION:Cup Semi-finals\\, match 22\\nStatus: scheduled",
+        "LAST-MODIFIED:20260124T071107Z",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+)
 _DOCUMENTS_NOTE = "Document links are signed and expire after SIGNED_URL_TTL_SECONDS (shortened here)."
 
 
@@ -90,7 +150,7 @@ EXAMPLES: dict[str, Example] = {
     # --- health -----------------------------------------------------------------------------
     "health": Example(200, {"status": "healthy", "database": "connected", "version": "0.1.0", "details": {}}),
     "healthLive": Example(200, {"status": "alive"}),
-    "healthReady": Example(200, {"status": "ready", "database": "ok", "schema": "0001"}),
+    "healthReady": Example(200, {"status": "ready", "database": "ok", "schema": "0006"}),
     # --- registration -----------------------------------------------------------------------
     "registerTeam": Example(
         201,
@@ -1490,6 +1550,16 @@ EXAMPLES: dict[str, Example] = {
         path={"match_id": 8},
         json={"team": "ICCT-005"},
     ),
+    "streamScheduleEvents": Example(
+        200,
+        _EVENT_STREAM,
+        headers={"Last-Event-ID": "27"},
+        response_type="text/event-stream",
+        note="The stream stays open: `curl -N` shows each event as it comes. Here event 28 (the match "
+        "generated after event 27) is sent first, then the changes as they happen, with a heartbeat "
+        "comment in every quiet period.",
+    ),
+    "getScheduleCalendar": Example(200, _CALENDAR, query={"team": "ICCT-005"}, response_type="text/calendar"),
     # --- gallery ----------------------------------------------------------------------------
     "listGalleryImages": Example(
         200,
