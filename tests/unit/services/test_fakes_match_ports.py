@@ -42,7 +42,7 @@ from tests.fakes.registration import (
     FakeRegistrationUnitOfWork,
     FakeTeamRegistrations,
 )
-from tests.fakes.schedule import FakeMatches, FakeScheduleUnitOfWork, FakeTeamDirectory
+from tests.fakes.schedule import FakeMatches, FakeMatchEvents, FakeScheduleUnitOfWork, FakeTeamDirectory
 from tests.fakes.storage import FakeDocumentStore
 
 PAIRS: list[tuple[type, type]] = [
@@ -65,6 +65,7 @@ PAIRS: list[tuple[type, type]] = [
     (FakeEmailUnitOfWork, EmailUnitOfWork),
     (FakeTeamEmails, TeamEmailReader),
     (FakeScheduleUnitOfWork, schedule.ScheduleUnitOfWork),
+    (FakeMatchEvents, schedule.MatchEventJournal),
     (FakeMatches, schedule.MatchRepository),
     (FakeTeamDirectory, schedule.TeamDirectory),
     (FakeGalleryUnitOfWork, gallery.GalleryUnitOfWork),
