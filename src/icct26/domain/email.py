@@ -20,6 +20,11 @@ class EmailKind(StrEnum):
     REGISTRATION_RECEIVED = "registration_received"
     TEAM_CONFIRMED = "team_confirmed"
     TEAM_REJECTED = "team_rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    TEAM_AMENDED = "team_amended"
+    TEAM_WITHDRAWN = "team_withdrawn"
+    TEAM_PROMOTED = "team_promoted"
+    CAPTAIN_LINK = "captain_link"
 
 
 class EmailStatus(StrEnum):

@@ -7,6 +7,7 @@ from litestar.datastructures import CacheControlHeader
 
 from icct26.adapters.http.admin.audit import AuditLogController
 from icct26.adapters.http.admin.churches import AdminChurchesController
+from icct26.adapters.http.admin.lifecycle import AdminLifecycleController
 from icct26.adapters.http.admin.login import AuthController
 from icct26.adapters.http.admin.teams import AdminPlayersController, AdminTeamsController
 from icct26.adapters.http.admin.users import AdminUsersController
@@ -25,6 +26,7 @@ def admin_router() -> Router:
         tags=["admin"],
         route_handlers=[
             AdminTeamsController,
+            AdminLifecycleController,
             AdminPlayersController,
             AdminChurchesController,
             AdminUsersController,

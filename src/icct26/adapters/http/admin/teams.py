@@ -14,6 +14,7 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
+from icct26.adapters.http.admin.lifecycle import DocumentOut, DuplicateOut, review_details
 from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
@@ -24,6 +25,7 @@ from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
 from icct26.services.admin_teams import ReviewOutcome
+from icct26.services.document_links import DocumentLinks
 
 C = ErrorCode
 READ_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
@@ -49,6 +51,8 @@ class TeamListResponse(msgspec.Struct):
 class TeamDetailData(msgspec.Struct):
     team: AdminTeamOut
     players: list[AdminPlayerOut]
+    documents: list[DocumentOut] = msgspec.field(default_factory=list)
+    possible_duplicates: list[DuplicateOut] = msgspec.field(default_factory=list)
 
 
 class TeamDetailResponse(msgspec.Struct):
@@ -193,14 +197,20 @@ class AdminTeamsController(Controller):
     async def get_team(
         self, request: Request[Any, Any, Any], container: NamedDependency[Container], team_id: TeamId
     ) -> TeamDetailResponse:
-        detail = await container.admin.review.team(
-            team_id, base_url=request_base_url(request, container.settings)
-        )
+        base_url = request_base_url(request, container.settings)
+        detail = await container.admin.review.team(team_id, base_url=base_url)
         tz = container.settings.timezone
+        links = DocumentLinks(container.storage, container.settings.signed_url_ttl_seconds)
+        extras = await review_details(await container.lifecycle.review_extras(team_id), links, base_url, tz)
+        team = admin_team_out(detail.team, tz)
+        team.review = extras.review
         return TeamDetailResponse(
             success=True,
             data=TeamDetailData(
-                team=admin_team_out(detail.team, tz), players=[admin_player_out(p) for p in detail.players]
+                team=team,
+                players=[admin_player_out(p) for p in detail.players],
+                documents=extras.documents,
+                possible_duplicates=extras.possible_duplicates,
             ),
         )
 
