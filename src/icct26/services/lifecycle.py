@@ -210,6 +210,10 @@ class TeamLifecycleService:
 
     # --- captains ---------------------------------------------------------------------------------
 
+    def check_link(self, token: str) -> None:
+        """NOT_FOUND unless the token is signed by us and unexpired (the version is checked later)."""
+        self._claims(token)
+
     def _claims(self, token: str) -> tuple[str, int]:
         claims = self._links.read(token)
         if claims is None:

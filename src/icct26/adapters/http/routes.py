@@ -6,6 +6,7 @@ from typing import Any
 
 from icct26.adapters.http.admin import AuthController, admin_router
 from icct26.adapters.http.admin_emails import admin_emails_router
+from icct26.adapters.http.captain import captain_router
 from icct26.adapters.http.documents import get_document
 from icct26.adapters.http.gallery import gallery_router
 from icct26.adapters.http.health import HealthController
@@ -24,6 +25,7 @@ def route_handlers(settings: Settings) -> list[Any]:
         admin_router(),
         admin_emails_router(),
         registration_router(settings),
+        captain_router(settings),
         get_team,
         get_document,
     ]

@@ -1,6 +1,7 @@
 """Per-client request quotas with the IETF `RateLimit-Policy` / `RateLimit` headers.
 
-One policy applies to each request: `registration` (POST /api/register/team, per client IP), `admin`
+One policy applies to each request: `registration` (POST /api/register/team, per client IP), `captain`
+(a captain's upload or withdrawal through their link: the registration limit, per client IP), `admin`
 (a valid bearer token, per user), else `default` (per client IP). Login attempts have their own, finer
 limit per IP and email inside the login use case, under separate keys, so nothing is counted twice.
 Health probes, metrics scrapes and CORS preflights are never counted (preflights are answered by the
@@ -19,7 +20,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from icct26.adapters.http.middleware.asgi import header, send_problem, set_headers
-from icct26.adapters.http.middleware.route_rules import is_registration, is_unmetered
+from icct26.adapters.http.middleware.route_rules import is_captain_write, is_registration, is_unmetered
 from icct26.config import Settings
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.services.ratelimit import RateLimiter
@@ -68,6 +69,8 @@ class RateLimitMiddleware:
         ip = state.get("client_ip") or (scope.get("client") or ("unknown",))[0]
         if is_registration(scope["method"], scope["path"]):
             return Quota("registration", self.registration_limit, f"{KEY_PREFIX}:registration:ip:{ip}")
+        if is_captain_write(scope["method"], scope["path"]):
+            return Quota("captain", self.registration_limit, f"{KEY_PREFIX}:captain:ip:{ip}")
         user = self._user_of(scope, container)
         if user is not None:
             return Quota("admin", self.admin_limit, f"{KEY_PREFIX}:admin:user:{user}")

@@ -27,6 +27,19 @@ def is_registration(method: str, path: str) -> bool:
     return method == "POST" and normalize(path) == REGISTRATION_PATH
 
 
+# The captain's link: the API and the HTML page, both with a document upload.
+CAPTAIN_PREFIXES = ("/api/captain/", "/portal/")
+
+
+def is_captain_write(method: str, path: str) -> bool:
+    """A captain's upload or withdrawal (rate limited like a registration)."""
+    return method == "POST" and normalize(path).startswith(CAPTAIN_PREFIXES)
+
+
+def is_captain_upload(method: str, path: str) -> bool:
+    return is_captain_write(method, path) and normalize(path).endswith("/documents")
+
+
 def is_gallery_upload(method: str, path: str) -> bool:
     path = normalize(path)
     return method in UPLOAD_METHODS and (path == GALLERY_PATH or path.startswith(GALLERY_PATH + "/"))
@@ -57,13 +70,13 @@ class RouteLimits:
         )
 
     def body_bytes(self, method: str, path: str) -> int:
-        if is_registration(method, path):
+        if is_registration(method, path) or is_captain_upload(method, path):
             return self.registration_body_bytes
         if is_gallery_upload(method, path):
             return self.gallery_body_bytes
         return self.default_body_bytes
 
     def timeout_seconds(self, method: str, path: str) -> float:
-        if is_registration(method, path):
+        if is_registration(method, path) or is_captain_upload(method, path):
             return self.registration_timeout_seconds
         return self.default_timeout_seconds
