@@ -29,6 +29,7 @@ class ChurchTeamCount:
     name: str
     max_teams: int | None
     active_teams: int
+    waitlisted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
