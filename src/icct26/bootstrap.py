@@ -275,7 +275,9 @@ def build_admin_services(
         review=TeamReviewService(uow, links, promoter=promoter),
         churches=ChurchAdminService(uow),
         audit=AuditLogService(uow),
-        exports=ExportService(uow, links, settings.timezone),
+        exports=ExportService(
+            uow, links, settings.timezone, waitlist=RegistrationPolicy.from_settings(settings).waitlist
+        ),
     )
 
 
