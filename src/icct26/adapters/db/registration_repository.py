@@ -221,7 +221,8 @@ class SqlDocumentRecords:
             select(TeamRecord.id, TeamRecord.team_id, DocumentRecord.storage_key)
             .outerjoin(DocumentRecord, DocumentRecord.team_pk == TeamRecord.id)
             .where(
-                TeamRecord.status == TeamStatus.REJECTED.value,
+                # Withdrawn teams are gone for good too: their documents follow the same retention.
+                TeamRecord.status.in_((TeamStatus.REJECTED.value, TeamStatus.WITHDRAWN.value)),
                 TeamRecord.documents_purged_at.is_(None),
                 rejected_at < rejected_before,
             )
