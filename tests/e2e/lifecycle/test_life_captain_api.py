@@ -53,6 +53,8 @@ async def test_flag_two_documents_answer_them_one_by_one(
         "Changes needed: ICCT-001"
     )
     token = link_token(message)
+    portal = await client.get(f"/portal/{token}")  # the emailed link itself
+    assert portal.status_code == 200 and portal.text.count('type="file"') == 2
     page = await client.get(f"/api/captain/{token}")
     assert page.status_code == 200, page.text
     assert page.headers["cache-control"] == "no-store"
