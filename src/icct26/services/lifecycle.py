@@ -43,8 +43,6 @@ from icct26.domain.registration.ports import (
 from icct26.services.registration import SpooledUpload, utc_now
 from icct26.services.waitlist import WaitingListPromoter, queue_position
 
-SWEEP_BATCH = 20
-
 
 class LifecycleUnitOfWork(AdminUnitOfWork, Protocol):
     @property
@@ -78,6 +76,9 @@ class CaptainView:
 
     @property
     def open_items(self) -> list[ReviewItem]:
+        """What the captain still has to send (nothing once the request is closed by a decision)."""
+        if self.team.status != TeamStatus.CHANGES_REQUESTED:
+            return []
         return [item for item in self.team.review_items if not item.answered]
 
 

@@ -177,3 +177,19 @@ async def test_withdraw_through_the_api_is_final_and_emailed(
     assert await audit_actions(container) == ["team.withdrawn"]
     churches = (await client.get("/api/churches/availability")).json()["churches"]
     assert [c["team_count"] for c in churches if c["church_name"] == "CSI Christ Church"] == [0]
+
+
+async def test_a_decision_closes_the_request_for_the_captain(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=11)
+    await client.put(f"/admin/teams/{team.team_id}/request-changes", json=FLAG_TWO, headers=staff.admin)
+    resp = await client.put(f"/admin/teams/{team.team_id}/confirm", headers=staff.admin)
+    assert resp.status_code == 200 and resp.json()["registration_status"] == "confirmed"
+    token = container.lifecycle.captain_link(team.team_id, 1).rsplit("/", 1)[1]
+    view = (await client.get(f"/api/captain/{token}")).json()
+    assert (view["registration_status"], view["items"], view["deadline"]) == ("confirmed", [], None)
+    resp = await client.post(
+        f"/api/captain/{token}/documents", files={"pastor_letter": ("l.pdf", pdf_bytes(), "application/pdf")}
+    )
+    assert_problem(resp, 409, "INVALID_STATUS_TRANSITION")
