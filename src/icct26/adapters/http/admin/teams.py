@@ -127,7 +127,12 @@ class AdminTeamsController(Controller):
         self,
         request: Request[Any, Any, Any],
         container: NamedDependency[Container],
-        status: Annotated[TeamStatus | None, Parameter(description="pending | confirmed | rejected")] = None,
+        status: Annotated[
+            TeamStatus | None,
+            Parameter(
+                description="pending | confirmed | rejected | changes_requested | withdrawn | waitlisted"
+            ),
+        ] = None,
         search: Annotated[
             str | None, Parameter(description="Substring of team, ID, church or captain", max_length=100)
         ] = None,
