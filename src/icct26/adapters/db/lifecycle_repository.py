@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
+from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES
 from icct26.adapters.db.models import ChurchRecord, DocumentRecord, PlayerRecord, TeamRecord
-from icct26.domain.registration import LIVE_STATUSES, DocumentKind, TeamStatus
+from icct26.domain.registration import DocumentKind, TeamStatus
 from icct26.domain.registration.lifecycle import ReviewDocument, ReviewItem
 from icct26.domain.registration.ports import (
     LifecycleTeam,
@@ -27,7 +28,6 @@ from icct26.domain.registration.ports import (
 )
 
 T, C, P, D = TeamRecord, ChurchRecord, PlayerRecord, DocumentRecord
-LIVE_STATUS_VALUES = tuple(sorted(status.value for status in LIVE_STATUSES))
 
 
 def items_to_json(items: Sequence[ReviewItem]) -> list[dict[str, Any]]:
@@ -220,7 +220,7 @@ class SqlTeamLifecycle:
                 OD, and_(OD.sha256 == D.sha256, OD.kind == DocumentKind.AADHAR.value, OD.team_pk != team_pk)
             )
             .join(OP, OP.id == OD.player_pk)
-            .join(OT, and_(OT.id == OD.team_pk, OT.status.in_(LIVE_STATUS_VALUES)))
+            .join(OT, and_(OT.id == OD.team_pk, OT.status.in_(ACTIVE_STATUS_VALUES)))
             .where(D.team_pk == team_pk, D.kind == DocumentKind.AADHAR.value)
             .order_by(P.position, OT.seq, OP.position)
         )

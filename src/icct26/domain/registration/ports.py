@@ -216,7 +216,7 @@ class StoredDocument:
 
 @dataclass(frozen=True, slots=True)
 class PossibleDuplicate:
-    """A player of this team whose ID document has the same SHA-256 as one of another live team."""
+    """A player of this team whose ID document has the same SHA-256 as one of another active team."""
 
     player_id: str
     player_name: str
