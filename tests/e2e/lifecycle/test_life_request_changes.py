@@ -51,7 +51,7 @@ async def test_request_changes_holds_the_slot_audits_emails_and_shows_in_the_adm
     assert audit.target_id == team.team_id and audit.reason == "Two documents need another look"
     [email] = await rows(container, OutboxEmailRecord, kind="changes_requested")
     assert email.recipient == team.captain_email
-    assert email.context["captain_link"].startswith("http://127.0.0.1:8000/portal/")
+    assert email.context["captain_link"].startswith("http://testserver/portal/")
     assert [item["note"] for item in email.context["items"]] == ["The scan is blurry", "Not signed"]
 
     detail = (await client.get(f"/admin/teams/{team.team_id}", headers=staff.viewer)).json()["data"]
