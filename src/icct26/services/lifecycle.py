@@ -202,12 +202,13 @@ class TeamLifecycleService:
     async def review_extras(self, team_id: str) -> ReviewExtras:
         team_id = team_id.strip().upper()
         async with self._uow() as uow:
-            team = await uow.lifecycle.find(team_id)
-            if team is None:
+            review = await uow.lifecycle.review_of(team_id)
+            if review is None:
                 raise _team_not_found(team_id)
-            documents = await uow.lifecycle.documents(team.pk)
-            duplicates = await uow.lifecycle.possible_duplicates(team.pk)
-        return ReviewExtras(team.review_items, team.review_deadline, documents, duplicates)
+            team_pk, items, deadline = review
+            documents = await uow.lifecycle.documents(team_pk)
+            duplicates = await uow.lifecycle.possible_duplicates(team_pk)
+        return ReviewExtras(items, deadline, documents, duplicates)
 
     # --- captains ---------------------------------------------------------------------------------
 

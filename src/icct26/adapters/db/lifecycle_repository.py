@@ -108,6 +108,11 @@ class SqlTeamLifecycle:
     async def find(self, team_id: str) -> LifecycleTeam | None:
         return await self._read(team_id, lock=False)
 
+    async def review_of(self, team_id: str) -> tuple[int, list[ReviewItem], datetime | None] | None:
+        stmt = select(T.id, T.review_items, T.review_deadline).where(T.team_id == team_id)
+        row = (await self._session.execute(stmt)).first()
+        return None if row is None else (row.id, items_from_json(row.review_items), row.review_deadline)
+
     async def set_status(
         self,
         team_pk: int,

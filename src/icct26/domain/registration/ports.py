@@ -246,6 +246,10 @@ class TeamLifecycle(Protocol):
 
     async def find(self, team_id: str) -> LifecycleTeam | None: ...
 
+    async def review_of(self, team_id: str) -> tuple[int, list[ReviewItem], datetime | None] | None:
+        """(team pk, review items, deadline) in one statement, for the admin view."""
+        ...
+
     async def set_status(
         self,
         team_pk: int,
