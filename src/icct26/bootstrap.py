@@ -238,9 +238,7 @@ def build_outbox_worker(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     jobs = (
-        [PeriodicJob("deadline-sweep", settings.deadline_sweep_seconds, lifecycle.expire_overdue)]
-        if lifecycle
-        else []
+        [PeriodicJob("deadline-sweep", settings.deadline_sweep_seconds, lifecycle.sweep)] if lifecycle else []
     )
     return OutboxWorker(
         delivery, poll_seconds=settings.outbox_poll_seconds, batch_size=settings.outbox_batch_size, jobs=jobs

@@ -318,6 +318,20 @@ class TeamLifecycleService:
 
     # --- the deadline job -------------------------------------------------------------------------
 
+    async def sweep(self) -> None:
+        """The periodic job: expire overdue change requests, then let the waiting list catch up with
+        room that appeared without a team leaving (a church's limit raised, MAX_TEAMS_TOTAL raised)."""
+        await self.expire_overdue()
+        await self.promote_waiting()
+
+    async def promote_waiting(self) -> int:
+        """Promote every waiting team that fits now; returns how many."""
+        async with self._uow() as uow:
+            await uow.waitlist.lock()
+            promoted = await self._promoter.promote(uow, SYSTEM_ACTOR)
+            await uow.commit()
+        return len(promoted)
+
     async def expire_overdue(self) -> int:
         """Reject changes_requested teams past their deadline; returns how many. Safe to run in several
         workers at once: each team row is taken by one of them (SKIP LOCKED)."""

@@ -105,3 +105,20 @@ async def test_several_workers_expire_each_team_once(
         container.database, "SELECT count(*) AS n FROM email_outbox WHERE kind = 'team_rejected'"
     )
     assert expired[0].n == 4 and emails[0].n == 4
+
+
+async def test_the_sweep_promotes_into_room_that_appeared_without_a_leave(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    for _ in range(2):
+        await create_team(container, CHURCH, players=11)
+    waiting = await create_team(container, CHURCH, players=11, status="waitlisted")  # type: ignore[arg-type]
+    await execute(container.database, "UPDATE churches SET max_teams = 3 WHERE name = :n", n=CHURCH)
+    container.outbox_worker.jobs[0].next_at = 0
+    await container.outbox_worker.run_jobs()
+    rows = await fetch(container.database, "SELECT status FROM teams WHERE team_id = :t", t=waiting.team_id)
+    assert rows[0].status == "pending"
+    availability = (await client.get("/api/churches/availability")).json()["churches"]
+    assert [(c["team_count"], c["waitlisted"]) for c in availability if c["church_name"] == CHURCH] == [
+        (3, 0)
+    ]
