@@ -193,3 +193,22 @@ async def test_a_decision_closes_the_request_for_the_captain(
         f"/api/captain/{token}/documents", files={"pastor_letter": ("l.pdf", pdf_bytes(), "application/pdf")}
     )
     assert_problem(resp, 409, "INVALID_STATUS_TRANSITION")
+
+
+async def test_a_missing_optional_document_can_be_requested_and_added(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=11, group_photo=False)
+    flag = {"items": [{"document": "group_photo", "note": "Please add a team photo"}]}
+    assert (
+        await client.put(f"/admin/teams/{team.team_id}/request-changes", json=flag, headers=staff.admin)
+    ).status_code == 200
+    token = container.lifecycle.captain_link(team.team_id, 1).rsplit("/", 1)[1]
+    photo = png_bytes((1, 2, 3))
+    resp = await client.post(
+        f"/api/captain/{token}/documents", files={"group_photo": ("team.png", photo, "image/png")}
+    )
+    assert resp.json()["registration_status"] == "pending"
+    detail = (await client.get(f"/admin/teams/{team.team_id}", headers=staff.viewer)).json()["data"]
+    assert detail["team"]["groupPhoto"].endswith("/group_photo.png")
+    assert (await client.get(detail["team"]["groupPhoto"])).content == photo
