@@ -14,7 +14,7 @@ from icct26.bootstrap import Container
 from tests.e2e.admin.conftest import Staff, staff
 from tests.support.smtp_sink import SmtpSink
 
-__all__ = ["Staff", "deliver", "link_token", "smtp_sink", "staff"]
+__all__ = ["Staff", "deliver", "link_token", "smtp_sink", "staff", "text_of"]
 
 PORTAL_LINK = re.compile(r"http://testserver/portal/([A-Za-z0-9_.\-]+)")
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from icct26.bootstrap import Container
-from tests.e2e.lifecycle.conftest import Staff, deliver
+from tests.e2e.lifecycle.conftest import Staff, deliver, text_of
 from tests.support.factories import create_team
 from tests.support.registration_forms import execute, fetch
 from tests.support.smtp_sink import SmtpSink
@@ -35,11 +35,11 @@ async def test_deadline_passes_team_rejected_slot_freed_next_team_promoted_and_e
 ) -> None:
     late = await create_team(container, CHURCH, players=11)
     await create_team(container, CHURCH, players=11)
-    first_waiting = await create_team(container, CHURCH, players=11, status="waitlisted")  # type: ignore[arg-type]
-    await create_team(container, CHURCH, players=11, status="waitlisted")  # type: ignore[arg-type]
+    first_waiting = await create_team(container, CHURCH, players=11, status="waitlisted")
+    await create_team(container, CHURCH, players=11, status="waitlisted")
     for _ in range(2):  # the other church is full too: its waiting team stays where it is
         await create_team(container, "CSI Christ Church", players=11)
-    other_church = await create_team(container, "CSI Christ Church", players=11, status="waitlisted")  # type: ignore[arg-type]
+    other_church = await create_team(container, "CSI Christ Church", players=11, status="waitlisted")
     resp = await client.put(f"/admin/teams/{late.team_id}/request-changes", json=FLAG, headers=staff.admin)
     assert resp.status_code == 200
     await deliver(container, smtp_sink, 1)
@@ -74,7 +74,7 @@ async def test_deadline_passes_team_rejected_slot_freed_next_team_promoted_and_e
         (first_waiting.captain_email, "Off the waiting list"),
     }
     rejected = next(m for m in messages[1:] if m["To"] == late.captain_email)
-    assert "No changes received by" in rejected.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "No changes received by" in text_of(rejected)
 
     # Exports: status, review notes and the live waitlist position.
     export = await client.get("/admin/teams/export", params={"format": "csv"}, headers=staff.viewer)
@@ -112,7 +112,7 @@ async def test_the_sweep_promotes_into_room_that_appeared_without_a_leave(
 ) -> None:
     for _ in range(2):
         await create_team(container, CHURCH, players=11)
-    waiting = await create_team(container, CHURCH, players=11, status="waitlisted")  # type: ignore[arg-type]
+    waiting = await create_team(container, CHURCH, players=11, status="waitlisted")
     await execute(container.database, "UPDATE churches SET max_teams = 3 WHERE name = :n", n=CHURCH)
     container.outbox_worker.jobs[0].next_at = 0
     await container.outbox_worker.run_jobs()

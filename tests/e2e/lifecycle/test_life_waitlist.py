@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from icct26.bootstrap import Container
-from tests.e2e.lifecycle.conftest import Staff, deliver, link_token
+from tests.e2e.lifecycle.conftest import Staff, deliver, link_token, text_of
 from tests.e2e.test_foundation import assert_problem
 from tests.support.registration_forms import RegistrationForm, fetch, post_form
 from tests.support.smtp_sink import SmtpSink
@@ -55,7 +55,7 @@ async def test_full_church_offers_the_waiting_list_and_promotes_in_order(
 
     emails = await deliver(container, smtp_sink, 5)
     waiting_email = next(m for m in emails if m["To"] == "captain3@example.com")
-    assert "WAITING LIST" in waiting_email.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "WAITING LIST" in text_of(waiting_email)
     token = link_token(waiting_email)
     assert (await client.get(f"/api/captain/{token}")).json()["waitlist_position"] == 1
 

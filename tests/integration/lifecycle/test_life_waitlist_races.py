@@ -34,7 +34,7 @@ async def active_count(container: Container) -> int:
 
 async def test_leaves_and_new_waitlist_registrations_race(container: Container, tmp_path: Path) -> None:
     active = [await create_team(container, CHURCH, players=11) for _ in range(2)]  # ICCT-001, 002
-    waiting = [await create_team(container, CHURCH, players=11, status="waitlisted") for _ in range(5)]  # type: ignore[arg-type]
+    waiting = [await create_team(container, CHURCH, players=11, status="waitlisted") for _ in range(5)]
     assert [t.team_id for t in waiting] == [f"ICCT-00{i}" for i in range(3, 8)]
     forms = []
     for n in range(4):
