@@ -24,7 +24,11 @@ class DocumentLinks:
         self.ttl_seconds = ttl_seconds
 
     async def _link(self, ref: DocumentRef, filename: str, base_url: str) -> str:
-        url = await self._store.url_for(ref.storage_key, filename, ttl_seconds=self.ttl_seconds)
+        return await self.url(ref.storage_key, filename, base_url)
+
+    async def url(self, storage_key: str, filename: str, base_url: str) -> str:
+        """An absolute signed link to one stored file, served under `filename`."""
+        url = await self._store.url_for(storage_key, filename, ttl_seconds=self.ttl_seconds)
         return f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
 
     async def _links(

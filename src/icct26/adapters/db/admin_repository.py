@@ -62,6 +62,8 @@ _TEAM_COLUMNS = (
     T.status_changed_at,
     T.status_changed_by,
     T.submitted_at,
+    T.review_items,
+    T.review_deadline,
     _PLAYER_COUNT,
     _TEAM_DOCUMENTS,
 )
@@ -98,6 +100,15 @@ def _team_view(row: Row[Any]) -> TeamView:
         status_changed_by=row.status_changed_by,
         submitted_at=row.submitted_at,
         documents=_refs(row.team_documents),
+        review_notes=_review_notes(row.review_items),
+        review_deadline=row.review_deadline,
+    )
+
+
+def _review_notes(items: Sequence[dict[str, Any]] | None) -> str:
+    return "\n".join(
+        f"{item['document']}{' (' + item['player_id'] + ')' if item.get('player_id') else ''}: {item['note']}"
+        for item in items or ()
     )
 
 

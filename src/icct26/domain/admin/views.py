@@ -50,6 +50,8 @@ class TeamView:
     status_changed_by: str | None
     submitted_at: datetime
     documents: Mapping[str, DocumentRef] = field(default_factory=dict)  # team documents by kind
+    review_notes: str = ""  # the change request's items, one "document (player): note" per line
+    review_deadline: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

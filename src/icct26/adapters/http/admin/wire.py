@@ -20,6 +20,18 @@ class ContactOut(msgspec.Struct):
     whatsapp: str | None
 
 
+class ReviewItemOut(msgspec.Struct):
+    document: str
+    player_id: str | None
+    note: str
+    answered_at: str | None
+
+
+class ReviewOut(msgspec.Struct):
+    items: list[ReviewItemOut]
+    deadline: str | None
+
+
 class AdminTeamOut(msgspec.Struct):
     """A team for organisers: contacts, status and signed document links (null when absent)."""
 
@@ -66,6 +78,8 @@ class AdminTeamOut(msgspec.Struct):
     pastor_letter: str | None
     groupPhoto: str | None
     group_photo: str | None
+    # The open (or last) change request: {items: [{document, player_id, note, answered_at}], deadline}.
+    review: ReviewOut | None = None
 
 
 class AdminPlayerOut(msgspec.Struct):
