@@ -187,6 +187,7 @@ class FakeAdminUsers:
         is_active: bool | None = None,
         password_hash: str | None = None,
         last_login_at: datetime | None = None,
+        revoke_tokens: bool = False,
     ) -> AdminUser:
         user = self._t.users[user_id]
         changed = replace(
@@ -195,6 +196,7 @@ class FakeAdminUsers:
             is_active=user.is_active if is_active is None else is_active,
             password_hash=password_hash or user.password_hash,
             last_login_at=last_login_at or user.last_login_at,
+            token_version=user.token_version + 1 if revoke_tokens else user.token_version,
         )
         self._t.users[user_id] = changed
         return changed

@@ -96,8 +96,27 @@ class FakeMatches:
         self._locked.add(match_id)
         return copy.deepcopy(row.match)
 
+    async def lock_fed_by(self, match_id: int) -> list[Match]:
+        fed = [
+            row.match
+            for row in self._t.matches.values()
+            if match_id in {f.match_id for f in (row.match.team1_from, row.match.team2_from) if f is not None}
+        ]
+        self._locked.update(match.id for match in fed)
+        return [copy.deepcopy(match) for match in sorted(fed, key=lambda match: match.id)]
+
     async def number_taken(self, round_number: int, match_number: int, *, except_id: int | None) -> bool:
         return self._taken(round_number, match_number, except_id=except_id)
+
+    async def highest_numbers(self) -> tuple[int, int]:
+        matches = [row.match for row in self._t.matches.values()]
+        return (
+            max((match.round_number for match in matches), default=0),
+            max((match.match_number for match in matches), default=0),
+        )
+
+    async def numbers_taken(self, numbers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [pair for pair in numbers if self._taken(*pair, except_id=None)]
 
     async def add(self, match: Match) -> int:
         self._check_number_free(match)
@@ -134,6 +153,9 @@ class FakeTeamDirectory:
             or team.ref.name == text
             or team_name_key(team.ref.name) == team_name_key(text)
         ]
+
+    async def confirmed(self) -> list[TeamCandidate]:
+        return [team for team in self._t.teams if team.status == "confirmed"]
 
 
 class FakeScheduleUnitOfWork(FakeUnitOfWork[ScheduleTables]):
