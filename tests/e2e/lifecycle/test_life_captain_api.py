@@ -212,3 +212,41 @@ async def test_a_missing_optional_document_can_be_requested_and_added(
     detail = (await client.get(f"/admin/teams/{team.team_id}", headers=staff.viewer)).json()["data"]
     assert detail["team"]["groupPhoto"].endswith("/group_photo.png")
     assert (await client.get(detail["team"]["groupPhoto"])).content == photo
+
+
+async def test_captain_writes_replay_their_first_answer_under_an_idempotency_key(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=11)
+    flag = {"items": [{"document": "pastor_letter", "note": "Not signed"}]}
+    await client.put(f"/admin/teams/{team.team_id}/request-changes", json=flag, headers=staff.admin)
+    token = container.lifecycle.captain_link(team.team_id, 1).rsplit("/", 1)[1]
+    upload = {"pastor_letter": ("letter.pdf", pdf_bytes(), "application/pdf")}
+    first = await client.post(
+        f"/api/captain/{token}/documents", files=upload, headers={"Idempotency-Key": "upload-1"}
+    )
+    assert first.status_code == 200, first.text
+    # The team is pending again: a second upload would now be refused, yet the retry gets the 200.
+    retry = await client.post(
+        f"/api/captain/{token}/documents", files=upload, headers={"Idempotency-Key": "upload-1"}
+    )
+    assert retry.status_code == 200 and retry.json() == first.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    fresh = await client.post(f"/api/captain/{token}/documents", files=upload)
+    assert_problem(fresh, 409, "INVALID_STATUS_TRANSITION")
+
+    withdraw = await client.post(
+        f"/api/captain/{token}/withdraw", json={"reason": "No ground"}, headers={"Idempotency-Key": "w-1"}
+    )
+    other = await client.post(
+        f"/api/captain/{token}/withdraw", json={"reason": "Other"}, headers={"Idempotency-Key": "w-1"}
+    )
+    assert withdraw.status_code == 200
+    assert_problem(other, 422, "IDEMPOTENCY_KEY_REUSED")
+    # One upload (its documents, then the team back to pending) and one withdrawal: replays add nothing.
+    assert await audit_actions(container) == [
+        "team.changes_requested",
+        "team.amended",
+        "team.amended",
+        "team.withdrawn",
+    ]

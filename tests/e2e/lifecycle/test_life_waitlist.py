@@ -87,3 +87,17 @@ async def test_full_church_offers_the_waiting_list_and_promotes_in_order(
     assert four.captain_link_version == 1
     four_token = container.lifecycle.captain_link("ICCT-004", 1).rsplit("/", 1)[1]
     assert (await client.get(f"/api/captain/{four_token}")).json()["waitlist_position"] == 1
+
+
+async def test_a_replayed_waitlisted_registration_answers_as_the_first_did(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    for n in (1, 2):
+        assert (await post_form(client, form(n))).status_code == 201
+    first = await post_form(client, form(3, waitlist=True), key="wait-3")
+    retry = await post_form(client, form(3, waitlist=True), key="wait-3")
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()
+    assert (retry.json()["registration_status"], retry.json()["waitlist_position"]) == ("waitlisted", 1)
+    assert list((await statuses(container)).values()) == ["pending", "pending", "waitlisted"]
