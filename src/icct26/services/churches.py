@@ -18,6 +18,7 @@ class ChurchAvailability:
     team_count: int
     max_teams: int
     locked: bool
+    waitlisted: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ class ChurchService:
         for church in counts:
             limit = self._limits.limit_for(church.max_teams)
             churches.append(
-                ChurchAvailability(church.name, church.active_teams, limit, church.active_teams >= limit)
+                ChurchAvailability(
+                    church.name, church.active_teams, limit, church.active_teams >= limit, church.waitlisted
+                )
             )
         return AvailabilityReport(churches)
 

@@ -183,7 +183,7 @@ async def test_a_page_outside_the_limits_names_both_fields(review: TeamReviewSer
 async def test_a_team_and_a_player_are_found_by_id_in_any_case(
     db: FakeAdminDatabase, review: TeamReviewService
 ) -> None:
-    db.add_team("Zion Lions", players=3, status=TeamStatus.CONFIRMED)
+    db.add_team("Zion Lions", status=TeamStatus.CONFIRMED, players=3)  # the public view shows confirmed teams
 
     detail = await review.team("icct-001", base_url=BASE_URL)
     player, team = await review.player(" icct-001-p02 ", base_url=BASE_URL)

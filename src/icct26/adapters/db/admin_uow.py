@@ -13,6 +13,7 @@ from icct26.adapters.db.admin_users import SqlAdminUserRepository
 from icct26.adapters.db.audit import SqlAuditLog
 from icct26.adapters.db.outbox import enqueue_email
 from icct26.adapters.db.uow import SqlUnitOfWork
+from icct26.adapters.db.waitlist_repository import SqlWaitingList
 
 
 class SqlEmailOutbox:
@@ -30,6 +31,7 @@ class SqlAdminUnitOfWork(SqlUnitOfWork):
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
     outbox: SqlEmailOutbox
+    waitlist: SqlWaitingList
 
     def _bind(self, session: AsyncSession) -> None:
         self.teams = SqlTeamReviewRepository(session)
@@ -38,3 +40,4 @@ class SqlAdminUnitOfWork(SqlUnitOfWork):
         self.audit = SqlAuditLog(session)
         self.audit_reader = SqlAuditReader(session)
         self.outbox = SqlEmailOutbox(session)
+        self.waitlist = SqlWaitingList(session)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import ChurchRecord, TeamRecord
-from icct26.domain.registration import ACTIVE_STATUSES
+from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus
 from icct26.domain.registration.ports import ChurchSlot, ChurchTeamCount
 
 ACTIVE_STATUS_VALUES = tuple(sorted(status.value for status in ACTIVE_STATUSES))
@@ -52,11 +52,14 @@ class SqlChurchRepository:
 
     async def team_counts(self) -> list[ChurchTeamCount]:
         active = func.count(TeamRecord.id).filter(TeamRecord.status.in_(ACTIVE_STATUS_VALUES))
+        waiting = func.count(TeamRecord.id).filter(TeamRecord.status == TeamStatus.WAITLISTED.value)
         stmt = (
-            select(ChurchRecord.name, ChurchRecord.max_teams, active.label("active"))
+            select(
+                ChurchRecord.name, ChurchRecord.max_teams, active.label("active"), waiting.label("waiting")
+            )
             .outerjoin(TeamRecord, TeamRecord.church_id == ChurchRecord.id)
             .group_by(ChurchRecord.id)
             .order_by(ChurchRecord.name)
         )
         rows = (await self._session.execute(stmt)).all()
-        return [ChurchTeamCount(row.name, row.max_teams, row.active) for row in rows]
+        return [ChurchTeamCount(row.name, row.max_teams, row.active, row.waiting) for row in rows]

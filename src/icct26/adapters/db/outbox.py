@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import OutboxEmailRecord
+from icct26.domain.email import EmailKind
 
-EMAIL_KINDS = frozenset({"registration_received", "team_confirmed", "team_rejected"})
+EMAIL_KINDS = frozenset(kind.value for kind in EmailKind)
 
 
 def enqueue_email(

@@ -52,6 +52,10 @@ def registration_form_schema(settings: Settings) -> Schema:
         "pastor_letter": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
         "payment_receipt": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
         "group_photo": _file("Optional; PNG, JPEG or PDF"),
+        "waitlist": _text(
+            "Optional `true`: when the church or the tournament is full, join the waiting list "
+            "(201 `waitlisted` with `waitlist_position`) instead of a 409"
+        ),
     }
     required = list(TEAM_FIELDS_REQUIRED)
     documents_required = settings.require_player_documents

@@ -18,6 +18,7 @@ from icct26.domain.admin.views import (
 )
 from icct26.domain.audit import AuditLog
 from icct26.domain.registration import TeamStatus
+from icct26.domain.registration.ports import WaitingList
 
 
 class TeamReviewRepository(Protocol):
@@ -137,6 +138,9 @@ class AdminUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> EmailOutbox: ...
+
+    @property
+    def waitlist(self) -> WaitingList: ...
 
     async def __aenter__(self) -> AdminUnitOfWork: ...
 
