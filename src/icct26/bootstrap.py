@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -50,9 +50,10 @@ from icct26.adapters.storage.encrypted import EncryptedDocumentStore
 from icct26.adapters.storage.encryption import Keyring, development_key
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
-from icct26.config import Settings, load_settings
+from icct26.config import ConfigError, Settings, load_settings
 from icct26.domain.email import MailSender
 from icct26.domain.ports import DocumentStore
+from icct26.domain.registration import ChurchLimitPolicy, RegistrationWindow, RosterRules
 from icct26.domain.schedule import PointsRules
 from icct26.services.admin_teams import TeamReviewService
 from icct26.services.admin_users import AdminUserService
@@ -75,7 +76,7 @@ from icct26.services.ratelimit import RateLimiter
 from icct26.services.registration import RegistrationPolicy, RegistrationService, utc_now
 from icct26.services.schedule import ScheduleService
 from icct26.services.schedule_calendar import CalendarOptions, ScheduleCalendar
-from icct26.services.waitlist import WaitingListPromoter
+from icct26.services.waitlist import WaitingListPromoter, WaitlistPolicy
 
 OUTBOX_TASK = "outbox-worker"
 DOCUMENT_ACCESS_TASK = "document-access-writer"
@@ -197,9 +198,7 @@ async def build_container_with(
     # A change committed by another instance also makes this process's cached match list stale.
     schedule_events.on_delivered.append(public_cache.clear)
     captain_links = build_captain_links(settings)
-    promoter = WaitingListPromoter(
-        RegistrationPolicy.from_settings(settings).waitlist, captain_links, utc_now
-    )
+    promoter = WaitingListPromoter(registration_policy(settings).waitlist, captain_links, utc_now)
     lifecycle = build_lifecycle_service(settings, database, storage, captain_links, promoter)
     return Container(
         settings=settings,
@@ -360,9 +359,7 @@ def build_admin_services(
         "review": TeamReviewService(uow, links, promoter=promoter),
         "church_admin": ChurchAdminService(uow),
         "audit": AuditLogService(uow),
-        "exports": ExportService(
-            uow, settings.timezone, waitlist=RegistrationPolicy.from_settings(settings).waitlist
-        ),
+        "exports": ExportService(uow, settings.timezone, waitlist=registration_policy(settings).waitlist),
     }
 
 
@@ -420,6 +417,42 @@ def build_gallery_service(settings: Settings, database: Database, storage: Docum
     )
 
 
+def registration_policy(settings: Settings) -> RegistrationPolicy:
+    """The tournament's registration rules from the settings (a bad window stops startup)."""
+    zone = settings.timezone
+
+    def aware(moment: datetime | None) -> datetime | None:
+        # A time without an offset is the tournament's wall clock.
+        return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
+
+    try:
+        window = RegistrationWindow(
+            settings.registration_open,
+            aware(settings.registration_opens_at),
+            aware(settings.registration_closes_at),
+        )
+    except ValueError:
+        raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
+    return RegistrationPolicy(
+        window=window,
+        roster=RosterRules(
+            min_players=settings.min_players,
+            max_players=settings.max_players,
+            require_player_documents=settings.require_player_documents,
+            max_file_bytes=settings.max_file_bytes,
+        ),
+        church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
+        closed_registry=settings.church_registry == "closed",
+        team_id_prefix=settings.team_id_prefix,
+        timezone=zone,
+        waitlist=WaitlistPolicy(
+            enabled=settings.waitlist_enabled,
+            default_church_limit=settings.max_teams_per_church,
+            max_total=settings.max_teams_total,
+        ),
+    )
+
+
 def build_registration_services(
     settings: Settings,
     database: Database,
@@ -431,7 +464,7 @@ def build_registration_services(
     def uow() -> SqlRegistrationUnitOfWork:
         return SqlRegistrationUnitOfWork(database)
 
-    policy = RegistrationPolicy.from_settings(settings)
+    policy = registration_policy(settings)
     # Running requests renew their claims; one unrenewed for half the in-flight wait was abandoned (its
     # process died, or the database was down when it let go), so a retry waiting on it takes it over
     # within its wait.

@@ -16,6 +16,7 @@ from icct26.domain.admin.views import (
     TeamView,
 )
 from icct26.domain.audit import SYSTEM_ACTOR, Actor, AuditEntry
+from icct26.domain.email import EmailKind
 from icct26.domain.errors import ErrorCode, FieldError, NotFound, ValidationFailed
 from icct26.domain.registration import StatusChange, TeamStatus, church_key, plan_transition
 from icct26.services.document_links import DocumentLinks
@@ -23,7 +24,7 @@ from icct26.services.waitlist import WaitingListPromoter
 
 UnitOfWorkFactory = Callable[[], AdminUnitOfWork]
 
-_EMAIL_KIND = {TeamStatus.CONFIRMED: "team_confirmed", TeamStatus.REJECTED: "team_rejected"}
+_EMAIL_KIND = {TeamStatus.CONFIRMED: EmailKind.TEAM_CONFIRMED, TeamStatus.REJECTED: EmailKind.TEAM_REJECTED}
 _ACTION = {TeamStatus.CONFIRMED: "team.confirm", TeamStatus.REJECTED: "team.reject"}
 
 

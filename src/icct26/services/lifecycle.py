@@ -462,7 +462,7 @@ class TeamLifecycleService:
         **context: Any,
     ) -> None:
         uow.outbox.enqueue(
-            kind=kind.value,
+            kind=kind,
             recipient=team.captain_email,
             team_pk=team.pk,
             context={

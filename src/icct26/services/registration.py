@@ -19,7 +19,7 @@ from pathlib import Path
 
 from loguru import logger
 
-from icct26.config import ConfigError, Settings
+from icct26.domain.email import EmailKind
 from icct26.domain.errors import DomainError
 from icct26.domain.idempotency import IdempotencyClaim
 from icct26.domain.ports import DocumentStore, FileToStore
@@ -75,41 +75,6 @@ class RegistrationPolicy:
     team_id_prefix: str
     timezone: tzinfo
     waitlist: WaitlistPolicy = field(default_factory=WaitlistPolicy)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RegistrationPolicy:
-        zone = settings.timezone
-
-        def aware(moment: datetime | None) -> datetime | None:
-            # A time without an offset is the tournament's wall clock.
-            return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
-
-        try:
-            window = RegistrationWindow(
-                settings.registration_open,
-                aware(settings.registration_opens_at),
-                aware(settings.registration_closes_at),
-            )
-        except ValueError:
-            raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
-        return cls(
-            window=window,
-            roster=RosterRules(
-                min_players=settings.min_players,
-                max_players=settings.max_players,
-                require_player_documents=settings.require_player_documents,
-                max_file_bytes=settings.max_file_bytes,
-            ),
-            church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
-            closed_registry=settings.church_registry == "closed",
-            team_id_prefix=settings.team_id_prefix,
-            timezone=zone,
-            waitlist=WaitlistPolicy(
-                enabled=settings.waitlist_enabled,
-                default_church_limit=settings.max_teams_per_church,
-                max_total=settings.max_teams_total,
-            ),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +231,10 @@ class RegistrationService:
                     team_id, draft.team_name, church.name, draft.player_count, submitted_at, status, position
                 )
                 uow.outbox.enqueue(
-                    "registration_received", draft.captain.email, team_pk, self._email_context(team, receipt)
+                    EmailKind.REGISTRATION_RECEIVED,
+                    draft.captain.email,
+                    team_pk,
+                    self._email_context(team, receipt),
                 )
                 if claim is not None:
                     await uow.answers.record(claim, receipt.recorded())

@@ -74,7 +74,7 @@ class WaitingListPromoter:
                 )
             )
             uow.outbox.enqueue(
-                kind=EmailKind.TEAM_PROMOTED.value,
+                kind=EmailKind.TEAM_PROMOTED,
                 recipient=entry.captain_email,
                 team_pk=entry.place.pk,
                 context={

@@ -30,7 +30,7 @@ async def test_migrated_schema_matches_the_models(database: Database) -> None:
 async def test_existing_rows_survive_and_new_statuses_are_accepted(database: Database) -> None:
     async with database.engine.begin() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
-        assert version == "0002"
+        assert version in migrations.head_revisions()  # the session database is fully migrated
         default = (
             await conn.execute(
                 text(

@@ -48,8 +48,6 @@ from tests.fakes.storage import FakeDocumentStore
 PAIRS: list[tuple[type, type]] = [
     (FakeDocumentStore, DocumentStore),
     (FakeAuditLog, AuditLog),
-    (FakeOutbox, registration.EmailOutbox),
-    (FakeOutbox, admin.EmailOutbox),
     (FakeOutbox, OutboxWriter),
     (FakeIdempotentAnswers, IdempotentAnswers),
     (FakeRegistrationUnitOfWork, registration.RegistrationUnitOfWork),

@@ -24,7 +24,7 @@ from icct26.adapters.db.models import (
     TeamIdCounter,
     TeamRecord,
 )
-from icct26.adapters.db.outbox import enqueue_email
+from icct26.adapters.db.outbox import SqlOutboxWriter
 from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.adapters.db.waitlist_repository import SqlWaitingList
 from icct26.domain.registration import LIVE_STATUSES, TeamStatus
@@ -193,14 +193,6 @@ class SqlTeamRegistrations:
         return [PublicTeam(row[0], row[1], row[2], int(row[3])) for row in rows]
 
 
-class SqlEmailOutbox:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    def enqueue(self, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
-        enqueue_email(self._session, kind=kind, recipient=recipient, team_pk=team_pk, context=context)
-
-
 class SqlDocumentRecords:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -269,7 +261,7 @@ class SqlRegistrationUnitOfWork(SqlUnitOfWork):
 
     churches: SqlChurchRepository
     teams: SqlTeamRegistrations
-    outbox: SqlEmailOutbox
+    outbox: SqlOutboxWriter
     documents: SqlDocumentRecords
     answers: SqlIdempotentAnswers
     waitlist: SqlWaitingList
@@ -277,7 +269,7 @@ class SqlRegistrationUnitOfWork(SqlUnitOfWork):
     def _bind(self, session: AsyncSession) -> None:
         self.churches = SqlChurchRepository(session)
         self.teams = SqlTeamRegistrations(session)
-        self.outbox = SqlEmailOutbox(session)
+        self.outbox = SqlOutboxWriter(session)
         self.documents = SqlDocumentRecords(session)
         self.answers = SqlIdempotentAnswers(session)
         self.waitlist = SqlWaitingList(session)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from icct26.domain.email import OutboxWriter
 from icct26.domain.idempotency import IdempotentAnswers
 from icct26.domain.ports import UnitOfWork
 from icct26.domain.registration.documents import DocumentKind
@@ -125,12 +126,6 @@ class TeamRegistrations(Protocol):
         ...
 
 
-class EmailOutbox(Protocol):
-    def enqueue(self, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
-        """Owe an email, committed together with the change that causes it."""
-        ...
-
-
 class DocumentRecords(Protocol):
     async def referenced(self, keys: Collection[str]) -> set[str]:
         """Which of `keys` a document or gallery row still points to."""
@@ -164,7 +159,7 @@ class RegistrationUnitOfWork(UnitOfWork, Protocol):
     def teams(self) -> TeamRegistrations: ...
 
     @property
-    def outbox(self) -> EmailOutbox: ...
+    def outbox(self) -> OutboxWriter: ...
 
     @property
     def documents(self) -> DocumentRecords: ...
