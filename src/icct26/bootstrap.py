@@ -52,7 +52,7 @@ from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import ConfigError, Settings, load_settings
 from icct26.domain.email import MailSender
-from icct26.domain.ports import DocumentStore
+from icct26.domain.ports import DocumentStore, RateLimiter
 from icct26.domain.registration import ChurchLimitPolicy, RegistrationWindow, RosterRules
 from icct26.domain.schedule import PointsRules
 from icct26.services.admin_teams import TeamReviewService
@@ -72,7 +72,6 @@ from icct26.services.idempotency import IdempotencyService
 from icct26.services.lifecycle import LifecyclePolicy, TeamLifecycleService
 from icct26.services.live_schedule import LiveSchedule
 from icct26.services.outbox import OutboxDelivery
-from icct26.services.ratelimit import RateLimiter
 from icct26.services.registration import RegistrationPolicy, RegistrationService, utc_now
 from icct26.services.schedule import ScheduleService
 from icct26.services.schedule_calendar import CalendarOptions, ScheduleCalendar
