@@ -56,11 +56,9 @@ from icct26.domain.ports import DocumentStore, RateLimiter
 from icct26.domain.registration import ChurchLimitPolicy, RegistrationWindow, RosterRules
 from icct26.domain.schedule import PointsRules
 from icct26.services.admin_teams import TeamReviewService
-from icct26.services.admin_users import AdminUserService
-from icct26.services.audit_log import AuditLogService
+from icct26.services.admin_users import AdminUserService, AuditLogService
 from icct26.services.auth import AuthService
-from icct26.services.churches import ChurchService
-from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.churches import ChurchAdminService, ChurchService
 from icct26.services.document_access import DocumentAccessService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance

@@ -11,7 +11,7 @@ from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
 from icct26.services.admin_teams import TeamReviewService
-from icct26.services.audit_log import AuditLogService
+from icct26.services.admin_users import AuditLogService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.outbox import resend_team_email
 from tests.fakes.admin import FakeAdminDatabase

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.admin_audit import SqlAuditReader
-from icct26.adapters.db.admin_churches import SqlChurchAdminRepository
 from icct26.adapters.db.admin_repository import SqlTeamReviewRepository
 from icct26.adapters.db.admin_users import SqlAdminUserRepository
 from icct26.adapters.db.audit import SqlAuditLog
+from icct26.adapters.db.churches import SqlChurchAdminRepository
 from icct26.adapters.db.outbox import SqlOutboxWriter
 from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.adapters.db.waitlist_repository import SqlWaitingList

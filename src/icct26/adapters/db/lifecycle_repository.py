@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
-from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES
+from icct26.adapters.db.churches import ACTIVE_STATUS_VALUES
 from icct26.adapters.db.models import ChurchRecord, DocumentRecord, PlayerRecord, TeamRecord
 from icct26.domain.registration import DocumentKind, TeamStatus
 from icct26.domain.registration.lifecycle import ReviewDocument, ReviewItem

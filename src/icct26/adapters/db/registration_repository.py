@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES, SqlChurchRepository
+from icct26.adapters.db.churches import ACTIVE_STATUS_VALUES, SqlChurchRepository
 from icct26.adapters.db.idempotency_repository import SqlIdempotentAnswers
 from icct26.adapters.db.models import (
     ChurchRecord,

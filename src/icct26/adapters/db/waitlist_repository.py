@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES
+from icct26.adapters.db.churches import ACTIVE_STATUS_VALUES
 from icct26.adapters.db.models import ChurchRecord, TeamRecord
 from icct26.domain.registration import TeamStatus
 from icct26.domain.registration.lifecycle import Capacity, WaitingTeam

@@ -23,7 +23,7 @@ from icct26.adapters.http.errors import request_id_of
 from icct26.adapters.http.middleware.policy import REGISTRATION, route_policy
 from icct26.adapters.http.middleware.rate_limit import client_ip
 from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode

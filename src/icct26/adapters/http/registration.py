@@ -19,8 +19,7 @@ from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.idempotency import idempotency_claim
 from icct26.adapters.http.middleware.policy import REGISTRATION, Idempotent, route_policy
 from icct26.adapters.http.multipart import MultipartLimits, read_multipart
-from icct26.adapters.http.problem_docs import problem_responses
-from icct26.adapters.http.registration_form_docs import registration_form_operation
+from icct26.adapters.http.openapi_docs import problem_responses, registration_form_operation
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus

@@ -15,7 +15,7 @@ from msgspec import Meta
 from icct26.adapters.http.admin.wire import ReviewItemOut, ReviewOut
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.dependencies import provide
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode

@@ -18,8 +18,12 @@ from icct26.adapters.http.admin.lifecycle import DocumentOut, DuplicateOut, revi
 from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
-from icct26.adapters.http.file_docs import file_operation
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import (
+    REQUEST_ERRORS,
+    file_operation,
+    problem_responses,
+    success_response,
+)
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
