@@ -16,6 +16,8 @@ An operation missing here still gets an example built from its schema; the test 
 
 from __future__ import annotations
 
+from typing import Any
+
 from icct26.adapters.http.api_examples import Example
 
 ADMIN_EMAIL = "organiser@example.org"
@@ -325,6 +327,11 @@ def _match(
     assert not unknown, f"not a match field: {unknown}"
     match.update(changes)  # updating keeps each field where the API puts it
     return match
+
+
+def _match_write(message: str, match: dict[str, object], status: int = 200, **request: Any) -> Example:
+    """An admin write on the schedule, answered with the match it changed."""
+    return Example(status, {"success": True, "message": message, "data": match}, **request)
 
 
 # Matches 3-5 were started at 09:35 after TEAM_1 won the toss and chose to bat.
@@ -977,13 +984,10 @@ EXAMPLES: dict[str, Example] = {
             ],
         },
     ),
-    "createMatch": Example(
-        201,
-        {
-            "success": True,
-            "message": "Match created",
-            "data": _match(10, 8, "2026-01-25T14:00:00+05:30"),
-        },
+    "createMatch": _match_write(
+        "Match created",
+        _match(10, 8, "2026-01-25T14:00:00+05:30"),
+        status=201,
         json={
             "round": "Round 1",
             "round_number": 1,
@@ -993,13 +997,9 @@ EXAMPLES: dict[str, Example] = {
             "scheduled_start_time": "2026-01-25T14:00",
         },
     ),
-    "updateMatch": Example(
-        200,
-        {
-            "success": True,
-            "message": "Match updated",
-            "data": _match(1, 1, "2026-01-24T10:00:00+05:30"),
-        },
+    "updateMatch": _match_write(
+        "Match updated",
+        _match(1, 1, "2026-01-24T10:00:00+05:30"),
         path={"match_id": 1},
         json={
             "round": "Round 1",
@@ -1011,22 +1011,18 @@ EXAMPLES: dict[str, Example] = {
         },
     ),
     "deleteMatch": Example(200, {"success": True, "message": "Match 6 deleted"}, path={"match_id": 6}),
-    "startMatch": Example(
-        200,
-        {
-            "success": True,
-            "message": "Match started",
-            "data": _match(
-                2,
-                2,
-                "2026-01-25T09:30:00+05:30",
-                status="live",
-                toss_winner=TEAM_1,
-                toss_choice="bat",
-                actual_start_time="2026-01-24T13:05:00+05:30",
-                match_score_url="https://cricheroes.com/scorecard/icct26-match-2",
-            ),
-        },
+    "startMatch": _match_write(
+        "Match started",
+        _match(
+            2,
+            2,
+            "2026-01-25T09:30:00+05:30",
+            status="live",
+            toss_winner=TEAM_1,
+            toss_choice="bat",
+            actual_start_time="2026-01-24T13:05:00+05:30",
+            match_score_url="https://cricheroes.com/scorecard/icct26-match-2",
+        ),
         path={"match_id": 2},
         json={
             "toss_winner": TEAM_1,
@@ -1035,48 +1031,36 @@ EXAMPLES: dict[str, Example] = {
             "actual_start_time": "2026-01-24T13:05",
         },
     ),
-    "recordFirstInnings": Example(
-        200,
-        {
-            "success": True,
-            "message": "First innings recorded",
-            "data": _match(3, 3, "2026-01-26T09:30:00+05:30", status="live", **_PLAYING, **_FIRST_INNINGS),
-        },
+    "recordFirstInnings": _match_write(
+        "First innings recorded",
+        _match(3, 3, "2026-01-26T09:30:00+05:30", status="live", **_PLAYING, **_FIRST_INNINGS),
         path={"match_id": 3},
         json={"batting_team": TEAM_1, "runs": 156, "wickets": 7, "overs": "20"},
     ),
-    "recordSecondInnings": Example(
-        200,
-        {
-            "success": True,
-            "message": "Second innings recorded",
-            "data": _match(4, 4, "2026-01-27T09:30:00+05:30", status="live", **_PLAYING, **_BOTH_INNINGS),
-        },
+    "recordSecondInnings": _match_write(
+        "Second innings recorded",
+        _match(4, 4, "2026-01-27T09:30:00+05:30", status="live", **_PLAYING, **_BOTH_INNINGS),
         path={"match_id": 4},
         json={"batting_team": TEAM_2, "runs": 142, "wickets": 9, "overs": "20"},
     ),
-    "finishMatch": Example(
-        200,
-        {
-            "success": True,
-            "message": "Match finished",
-            "data": _match(
-                5,
-                5,
-                "2026-01-28T09:30:00+05:30",
-                status="completed",
-                **_PLAYING,
-                match_end_time="2026-01-24T12:40:00+05:30",
-                **_BOTH_INNINGS,
-                result={
-                    "winner": "Immanuel Warriors",
-                    "margin": 14,
-                    "marginType": "runs",
-                    "wonByBattingFirst": True,
-                    "result_type": "win",
-                },
-            ),
-        },
+    "finishMatch": _match_write(
+        "Match finished",
+        _match(
+            5,
+            5,
+            "2026-01-28T09:30:00+05:30",
+            status="completed",
+            **_PLAYING,
+            match_end_time="2026-01-24T12:40:00+05:30",
+            **_BOTH_INNINGS,
+            result={
+                "winner": "Immanuel Warriors",
+                "margin": 14,
+                "marginType": "runs",
+                "wonByBattingFirst": True,
+                "result_type": "win",
+            },
+        ),
         path={"match_id": 5},
         json={
             "winner": TEAM_1,
@@ -1086,13 +1070,9 @@ EXAMPLES: dict[str, Example] = {
             "match_end_time": "2026-01-24T12:40",
         },
     ),
-    "abandonMatch": Example(
-        200,
-        {
-            "success": True,
-            "message": "Match abandoned",
-            "data": _match(7, 7, "2026-01-30T09:30:00+05:30", status="abandoned"),
-        },
+    "abandonMatch": _match_write(
+        "Match abandoned",
+        _match(7, 7, "2026-01-30T09:30:00+05:30", status="abandoned"),
         path={"match_id": 7},
     ),
     "generateFixtures": Example(
@@ -1155,23 +1135,19 @@ EXAMPLES: dict[str, Example] = {
             "match_number_start": 21,
         },
     ),
-    "advanceTeam": Example(
-        200,
-        {
-            "success": True,
-            "message": "Team advanced to match 12",
-            "data": _match(
-                9,
-                12,
-                "2026-01-31T12:30:00+05:30",
-                round="Final",
-                round_number=3,
-                team2=TEAM_5,
-                team2_id="ICCT-005",
-                team2_from=8,
-                created_at=_FIXTURES_CREATED,
-            ),
-        },
+    "advanceTeam": _match_write(
+        "Team advanced to match 12",
+        _match(
+            9,
+            12,
+            "2026-01-31T12:30:00+05:30",
+            round="Final",
+            round_number=3,
+            team2=TEAM_5,
+            team2_id="ICCT-005",
+            team2_from=8,
+            created_at=_FIXTURES_CREATED,
+        ),
         path={"match_id": 8},
         json={"team": "ICCT-005"},
     ),
