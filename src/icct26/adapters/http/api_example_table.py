@@ -165,6 +165,59 @@ def _contact(name: str, phone: str, email: str, whatsapp: str | None) -> dict[st
     return {"name": name, "phone": phone, "email": email, "whatsapp": whatsapp}
 
 
+def _account(
+    account_id: int, email: str, role: str = "viewer", last_login_at: str | None = None
+) -> dict[str, object]:
+    """A staff account as the admin API answers it."""
+    return {
+        "id": account_id,
+        "email": email,
+        "role": role,
+        "is_active": True,
+        "last_login_at": last_login_at,
+        "created_at": "2026-01-20T08:15:00+05:30",
+    }
+
+
+_ORGANISER = _account(1, ADMIN_EMAIL, role="admin", last_login_at="2026-01-24T08:02:44+05:30")
+
+
+def _church(
+    church_id: int, name: str, *, max_teams: int | None, effective: int, active: int, total: int, locked: bool
+) -> dict[str, object]:
+    """A church as the admin API answers it: its own cap (None: the default) and the one in force,
+    its active teams (also as `team_count`) and all its teams."""
+    return {
+        "id": church_id,
+        "name": name,
+        "church_name": name,
+        "key": name.lower(),
+        "max_teams": max_teams,
+        "effective_max_teams": effective,
+        "active_teams": active,
+        "team_count": active,
+        "total_teams": total,
+        "locked": locked,
+    }
+
+
+def _public_team(team_id: str, team_name: str, church_name: str) -> dict[str, object]:
+    """A confirmed team as the public list shows it, with both spellings of each field."""
+    return {
+        "team_id": team_id,
+        "teamId": team_id,
+        "team_name": team_name,
+        "teamName": team_name,
+        "church_name": church_name,
+        "churchName": church_name,
+        "player_count": 11,
+    }
+
+
+_PUBLIC_TEAM_1 = _public_team("ICCT-001", TEAM_1, "CSI Immanuel Church Coimbatore")
+_PUBLIC_TEAM_2 = _public_team("ICCT-002", TEAM_2, "CSI Christ Church Gandhipuram")
+
+
 def _admin_team(
     team_id: str,
     team_name: str,
@@ -416,24 +469,8 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "teams": [
-                {
-                    "team_id": "ICCT-001",
-                    "teamId": "ICCT-001",
-                    "team_name": "Immanuel Warriors",
-                    "teamName": "Immanuel Warriors",
-                    "church_name": "CSI Immanuel Church Coimbatore",
-                    "churchName": "CSI Immanuel Church Coimbatore",
-                    "player_count": 11,
-                },
-                {
-                    "team_id": "ICCT-002",
-                    "teamId": "ICCT-002",
-                    "team_name": "Gandhipuram Strikers",
-                    "teamName": "Gandhipuram Strikers",
-                    "church_name": "CSI Christ Church Gandhipuram",
-                    "churchName": "CSI Christ Church Gandhipuram",
-                    "player_count": 11,
-                },
+                _PUBLIC_TEAM_1,
+                _PUBLIC_TEAM_2,
             ],
         },
     ),
@@ -442,13 +479,7 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "team": {
-                "team_id": "ICCT-001",
-                "teamId": "ICCT-001",
-                "team_name": "Immanuel Warriors",
-                "teamName": "Immanuel Warriors",
-                "church_name": "CSI Immanuel Church Coimbatore",
-                "churchName": "CSI Immanuel Church Coimbatore",
-                "player_count": 11,
+                **_PUBLIC_TEAM_1,
                 "playerCount": 11,
                 "registration_status": "confirmed",
                 "registrationStatus": "confirmed",
@@ -528,14 +559,7 @@ EXAMPLES: dict[str, Example] = {
         200,
         {
             "success": True,
-            "data": {
-                "id": 1,
-                "email": "organiser@example.org",
-                "role": "admin",
-                "is_active": True,
-                "last_login_at": "2026-01-24T08:02:44+05:30",
-                "created_at": "2026-01-20T08:15:00+05:30",
-            },
+            "data": _ORGANISER,
         },
     ),
     # --- admin: review ----------------------------------------------------------------------
@@ -758,30 +782,24 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "data": [
-                {
-                    "id": 2,
-                    "name": "CSI Christ Church Gandhipuram",
-                    "church_name": "CSI Christ Church Gandhipuram",
-                    "key": "csi christ church gandhipuram",
-                    "max_teams": None,
-                    "effective_max_teams": 2,
-                    "active_teams": 1,
-                    "team_count": 1,
-                    "total_teams": 2,
-                    "locked": False,
-                },
-                {
-                    "id": 4,
-                    "name": "CSI Christ Church Trichy Road",
-                    "church_name": "CSI Christ Church Trichy Road",
-                    "key": "csi christ church trichy road",
-                    "max_teams": None,
-                    "effective_max_teams": 2,
-                    "active_teams": 2,
-                    "team_count": 2,
-                    "total_teams": 2,
-                    "locked": True,
-                },
+                _church(
+                    2,
+                    "CSI Christ Church Gandhipuram",
+                    max_teams=None,
+                    effective=2,
+                    active=1,
+                    total=2,
+                    locked=False,
+                ),
+                _church(
+                    4,
+                    "CSI Christ Church Trichy Road",
+                    max_teams=None,
+                    effective=2,
+                    active=2,
+                    total=2,
+                    locked=True,
+                ),
             ],
             "total": 2,
         },
@@ -791,18 +809,9 @@ EXAMPLES: dict[str, Example] = {
         201,
         {
             "success": True,
-            "data": {
-                "id": 6,
-                "name": "CSI Christ Church Kovaipudur",
-                "church_name": "CSI Christ Church Kovaipudur",
-                "key": "csi christ church kovaipudur",
-                "max_teams": 2,
-                "effective_max_teams": 2,
-                "active_teams": 0,
-                "team_count": 0,
-                "total_teams": 0,
-                "locked": False,
-            },
+            "data": _church(
+                6, "CSI Christ Church Kovaipudur", max_teams=2, effective=2, active=0, total=0, locked=False
+            ),
         },
         json={"name": "CSI Christ Church Kovaipudur", "max_teams": 2},
     ),
@@ -810,18 +819,15 @@ EXAMPLES: dict[str, Example] = {
         200,
         {
             "success": True,
-            "data": {
-                "id": 1,
-                "name": "CSI Immanuel Church Coimbatore",
-                "church_name": "CSI Immanuel Church Coimbatore",
-                "key": "csi immanuel church coimbatore",
-                "max_teams": None,
-                "effective_max_teams": 2,
-                "active_teams": 2,
-                "team_count": 2,
-                "total_teams": 2,
-                "locked": True,
-            },
+            "data": _church(
+                1,
+                "CSI Immanuel Church Coimbatore",
+                max_teams=None,
+                effective=2,
+                active=2,
+                total=2,
+                locked=True,
+            ),
         },
         path={"church_id": 1},
     ),
@@ -829,18 +835,9 @@ EXAMPLES: dict[str, Example] = {
         200,
         {
             "success": True,
-            "data": {
-                "id": 4,
-                "name": "CSI Christ Church Trichy Road",
-                "church_name": "CSI Christ Church Trichy Road",
-                "key": "csi christ church trichy road",
-                "max_teams": 3,
-                "effective_max_teams": 3,
-                "active_teams": 2,
-                "team_count": 2,
-                "total_teams": 2,
-                "locked": False,
-            },
+            "data": _church(
+                4, "CSI Christ Church Trichy Road", max_teams=3, effective=3, active=2, total=2, locked=False
+            ),
         },
         path={"church_id": 4},
         json={"max_teams": 3},
@@ -854,22 +851,8 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "data": [
-                {
-                    "id": 1,
-                    "email": "organiser@example.org",
-                    "role": "admin",
-                    "is_active": True,
-                    "last_login_at": "2026-01-24T08:02:44+05:30",
-                    "created_at": "2026-01-20T08:15:00+05:30",
-                },
-                {
-                    "id": 2,
-                    "email": "scorer@example.org",
-                    "role": "viewer",
-                    "is_active": True,
-                    "last_login_at": None,
-                    "created_at": "2026-01-20T08:15:00+05:30",
-                },
+                _ORGANISER,
+                _account(2, "scorer@example.org"),
             ],
         },
     ),
@@ -877,14 +860,7 @@ EXAMPLES: dict[str, Example] = {
         201,
         {
             "success": True,
-            "data": {
-                "id": 4,
-                "email": "treasurer@example.org",
-                "role": "viewer",
-                "is_active": True,
-                "last_login_at": None,
-                "created_at": "2026-01-20T08:15:00+05:30",
-            },
+            "data": _account(4, "treasurer@example.org"),
         },
         json={"email": "treasurer@example.org", "password": "Receipts-Checked-42", "role": "viewer"},
     ),
@@ -892,14 +868,7 @@ EXAMPLES: dict[str, Example] = {
         200,
         {
             "success": True,
-            "data": {
-                "id": 2,
-                "email": "scorer@example.org",
-                "role": "viewer",
-                "is_active": True,
-                "last_login_at": None,
-                "created_at": "2026-01-20T08:15:00+05:30",
-            },
+            "data": _account(2, "scorer@example.org"),
         },
         path={"user_id": 2},
     ),
@@ -907,14 +876,7 @@ EXAMPLES: dict[str, Example] = {
         200,
         {
             "success": True,
-            "data": {
-                "id": 2,
-                "email": "scorer@example.org",
-                "role": "admin",
-                "is_active": True,
-                "last_login_at": None,
-                "created_at": "2026-01-20T08:15:00+05:30",
-            },
+            "data": _account(2, "scorer@example.org", role="admin"),
         },
         path={"user_id": 2},
         json={"role": "admin"},
