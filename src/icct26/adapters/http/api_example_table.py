@@ -165,6 +165,22 @@ def _contact(name: str, phone: str, email: str, whatsapp: str | None) -> dict[st
     return {"name": name, "phone": phone, "email": email, "whatsapp": whatsapp}
 
 
+def _queued_email(email_id: int, kind: str, recipient: str, team_id: str) -> dict[str, object]:
+    """An outbox email not sent yet, as the admin API lists it."""
+    return {
+        "id": email_id,
+        "kind": kind,
+        "recipient": recipient,
+        "team_id": team_id,
+        "status": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "created_at": "2026-01-20T08:15:00+05:30",
+        "sent_at": None,
+        "next_attempt_at": "2026-01-24T12:41:07+05:30",
+    }
+
+
 def _account(
     account_id: int, email: str, role: str = "viewer", last_login_at: str | None = None
 ) -> dict[str, object]:
@@ -670,30 +686,8 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "data": [
-                {
-                    "id": 2,
-                    "kind": "team_rejected",
-                    "recipient": "ashwin.paul@example.org",
-                    "team_id": "ICCT-004",
-                    "status": "pending",
-                    "attempts": 0,
-                    "last_error": None,
-                    "created_at": "2026-01-20T08:15:00+05:30",
-                    "sent_at": None,
-                    "next_attempt_at": "2026-01-24T12:41:07+05:30",
-                },
-                {
-                    "id": 1,
-                    "kind": "team_confirmed",
-                    "recipient": "david.kingsly@example.org",
-                    "team_id": "ICCT-003",
-                    "status": "pending",
-                    "attempts": 0,
-                    "last_error": None,
-                    "created_at": "2026-01-20T08:15:00+05:30",
-                    "sent_at": None,
-                    "next_attempt_at": "2026-01-24T12:41:07+05:30",
-                },
+                _queued_email(2, "team_rejected", "ashwin.paul@example.org", "ICCT-004"),
+                _queued_email(1, "team_confirmed", "david.kingsly@example.org", "ICCT-003"),
             ],
             "total": 2,
             "page": 1,
