@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from loguru import logger
-
 from icct26.domain.admin.ports import AdminUnitOfWork
 from icct26.domain.audit import SYSTEM_ACTOR, Actor, AuditEntry
 from icct26.domain.email import EmailKind
 from icct26.domain.errors import DomainError, ErrorCode, NotFound
-from icct26.domain.ports import DocumentStore, FileToStore
+from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import TeamStatus, check_upload, plan_transition
 from icct26.domain.registration.form import form_error
 from icct26.domain.registration.lifecycle import (
@@ -40,6 +38,7 @@ from icct26.domain.registration.ports import (
     StoredUpload,
     TeamLifecycle,
 )
+from icct26.services.document_files import discard_documents, store_documents
 from icct26.services.registration import SpooledUpload, utc_now
 from icct26.services.waitlist import WaitingListPromoter, queue_position
 
@@ -290,9 +289,9 @@ class TeamLifecycleService:
                     await uow.lifecycle.save_review_items(team.pk, items)
                 await uow.commit()
         except BaseException:
-            await asyncio.shield(self._discard([upload.storage_key for upload in stored]))
+            await asyncio.shield(discard_documents(self._store, [upload.storage_key for upload in stored]))
             raise
-        await self._discard(replaced)  # only now: the new files are committed
+        await discard_documents(self._store, replaced)  # only now: the new files are committed
         status = TeamStatus.PENDING if remaining == 0 else TeamStatus.CHANGES_REQUESTED
         return Amendment(status, remaining)
 
@@ -410,25 +409,8 @@ class TeamLifecycleService:
                     original_name=upload.info.safe_filename,
                 )
             )
-        sources = [upload.path for _, upload, _ in checked]
-        try:
-            await self._store.put_files(
-                [
-                    FileToStore(doc.storage_key, path, doc.content_type)
-                    for doc, path in zip(stored, sources, strict=True)
-                ]
-            )
-        except BaseException:
-            await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
-            raise
+        await store_documents(self._store, stored, [upload.path for _, upload, _ in checked])
         return stored
-
-    async def _discard(self, keys: list[str]) -> None:
-        for key in keys:
-            try:
-                await self._store.delete(key)
-            except Exception:
-                logger.warning("could not delete a replaced document; the orphan sweep will")
 
     @staticmethod
     def _audit(

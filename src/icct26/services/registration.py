@@ -22,7 +22,7 @@ from loguru import logger
 from icct26.domain.email import EmailKind
 from icct26.domain.errors import DomainError
 from icct26.domain.idempotency import IdempotencyClaim
-from icct26.domain.ports import DocumentStore, FileToStore
+from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import (
     ChurchLimitPolicy,
     DraftUpload,
@@ -45,6 +45,7 @@ from icct26.domain.registration.ports import (
     RegistrationUnitOfWork,
     StoredUpload,
 )
+from icct26.services.document_files import discard_documents, store_documents
 from icct26.services.waitlist import WaitlistPolicy, queue_position
 
 Clock = Callable[[], datetime]
@@ -246,7 +247,7 @@ class RegistrationService:
                 # does not exist, the orphan sweep removes them after ORPHAN_GRACE_MINUTES.
                 logger.warning("registration commit outcome unknown; stored documents left for the sweep")
             else:
-                await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
+                await asyncio.shield(discard_documents(self._store, [doc.storage_key for doc in stored]))
             raise
         return receipt
 
@@ -313,28 +314,10 @@ class RegistrationService:
             )
             for upload in draft.uploads()
         ]
-        sources = [files[upload.info.field].path for upload in draft.uploads()]
-        try:
-            await self._store.put_files(
-                [
-                    FileToStore(doc.storage_key, source, doc.content_type)
-                    for doc, source in zip(stored, sources, strict=True)
-                ]
-            )
-        except BaseException:
-            # Any of them may be stored, the one being written when it failed half-written: orphans.
-            await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
-            raise
+        await store_documents(
+            self._store, stored, [files[upload.info.field].path for upload in draft.uploads()]
+        )
         return stored
-
-    async def _discard(self, keys: list[str]) -> None:
-        for key in keys:
-            try:
-                await self._store.delete(key)
-            except Exception:
-                logger.warning(
-                    "could not delete a stored document after a failed registration; the sweep will"
-                )
 
     def _email_context(self, team: NewTeam, receipt: RegistrationReceipt) -> dict[str, object]:
         draft = team.draft

@@ -77,22 +77,30 @@ async def team_detail(client: httpx.AsyncClient, staff: Staff, team_id: str) -> 
     return data
 
 
+async def register_with_aadhar(
+    client: httpx.AsyncClient, container: Container, player: int, aadhar: bytes
+) -> str:
+    """Register ICCT-001 with `aadhar` as the ID document of player index `player`; its storage key."""
+    form = RegistrationForm.valid(players=11)
+    form.files[f"player_{player}_aadhar_file"] = Upload(f"aadhar_{player}.png", aadhar, "image/png")
+    resp = await post_form(client, form)
+    assert resp.status_code == 201, resp.text
+    [row] = await fetch(
+        container.database,
+        "SELECT d.storage_key FROM documents d JOIN players p ON p.id = d.player_pk "
+        "WHERE p.player_id = :player_id AND d.kind = 'aadhar'",
+        player_id=f"ICCT-001-P{player + 1:02d}",
+    )
+    return str(row.storage_key)
+
+
 async def test_an_uploaded_id_document_is_encrypted_on_disk_and_served_byte_identical(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     aadhar = noisy_png()
     assert len(aadhar) > RECORD_SIZE  # several records: the streamed path, not one block
-    form = RegistrationForm.valid(players=11)
-    form.files["player_0_aadhar_file"] = Upload("aadhar_0.png", aadhar, "image/png")
-    resp = await post_form(client, form)
-    assert resp.status_code == 201, resp.text
-
-    [row] = await fetch(
-        container.database,
-        "SELECT d.storage_key FROM documents d JOIN players p ON p.id = d.player_pk "
-        "WHERE p.player_id = 'ICCT-001-P01' AND d.kind = 'aadhar'",
-    )
-    on_disk = (container.settings.data_path / "documents" / row.storage_key).read_bytes()
+    storage_key = await register_with_aadhar(client, container, 0, aadhar)
+    on_disk = (container.settings.data_path / "documents" / storage_key).read_bytes()
     assert PNG_SIGNATURE not in on_disk
     assert not shares_a_16_byte_run(aadhar, on_disk)
     spool = container.settings.data_path / "tmp"

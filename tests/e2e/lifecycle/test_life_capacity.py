@@ -11,21 +11,14 @@ from icct26.bootstrap import Container
 from tests.e2e.lifecycle.test_life_waitlist import form, statuses
 from tests.e2e.test_foundation import assert_problem
 from tests.support.registration_forms import post_form
-from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-def settings_overrides(smtp_sink: SmtpSink) -> dict[str, Any]:
-    return {
-        "EMAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp_sink.port,
-        "SMTP_SECURITY": "none",
-        "PUBLIC_BASE_URL": "http://testserver",
-        "MAX_TEAMS_TOTAL": 2,
-    }
+def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
+    """The lifecycle mail settings (conftest), in a tournament of two teams."""
+    return {**settings_overrides, "MAX_TEAMS_TOTAL": 2}
 
 
 async def test_a_full_tournament_refuses_or_queues_across_churches(

@@ -33,6 +33,13 @@ async def audit_actions(container: Container) -> list[str]:
         return list((await session.scalars(select(AuditRecord.action).order_by(AuditRecord.id))).all())
 
 
+async def upload(
+    client: httpx.AsyncClient, token: str, field: str, name: str, content: bytes, media_type: str
+) -> httpx.Response:
+    """The captain sends one document through the link."""
+    return await client.post(f"/api/captain/{token}/documents", files={field: (name, content, media_type)})
+
+
 async def team_row(container: Container, team_id: str) -> Any:
     async with container.database.sessionmaker() as session:
         return (await session.scalars(select(TeamRecord).where(TeamRecord.team_id == team_id))).one()
@@ -67,22 +74,14 @@ async def test_flag_two_documents_answer_them_one_by_one(
     assert len(view["players"]) == 11 and view["deadline"].endswith("+05:30")
 
     # A document nobody asked for, and a PDF sent as a JPEG: refused, nothing replaced.
-    resp = await client.post(
-        f"/api/captain/{token}/documents",
-        files={"payment_receipt": ("r.pdf", pdf_bytes(), "application/pdf")},
-    )
+    resp = await upload(client, token, "payment_receipt", "r.pdf", pdf_bytes(), "application/pdf")
     assert_problem(resp, 422, "NOT_REQUESTED")
-    resp = await client.post(
-        f"/api/captain/{token}/documents",
-        files={"player_2_aadhar_file": ("id.jpg", pdf_bytes(), "image/jpeg")},
-    )
+    resp = await upload(client, token, "player_2_aadhar_file", "id.jpg", pdf_bytes(), "image/jpeg")
     assert_problem(resp, 422, "INVALID_FILE_TYPE")
     assert (await team_row(container, team.team_id)).status == "changes_requested"
 
     new_scan = jpeg_bytes((10, 200, 10))
-    resp = await client.post(
-        f"/api/captain/{token}/documents", files={"player_2_aadhar_file": ("id.jpg", new_scan, "image/jpeg")}
-    )
+    resp = await upload(client, token, "player_2_aadhar_file", "id.jpg", new_scan, "image/jpeg")
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"success": True, "registration_status": "changes_requested", "items_remaining": 1}
     async with container.database.sessionmaker() as session:
@@ -98,16 +97,10 @@ async def test_flag_two_documents_answer_them_one_by_one(
     assert [i["document"] for i in view["items"]] == ["pastor_letter"]
 
     # Uploading the same document again is not requested any more.
-    resp = await client.post(
-        f"/api/captain/{token}/documents",
-        files={"player_2_aadhar_file": ("id.png", png_bytes(), "image/png")},
-    )
+    resp = await upload(client, token, "player_2_aadhar_file", "id.png", png_bytes(), "image/png")
     assert_problem(resp, 422, "NOT_REQUESTED")
 
-    resp = await client.post(
-        f"/api/captain/{token}/documents",
-        files={"pastor_letter": ("letter.pdf", pdf_bytes(), "application/pdf")},
-    )
+    resp = await upload(client, token, "pastor_letter", "letter.pdf", pdf_bytes(), "application/pdf")
     assert resp.json() == {"success": True, "registration_status": "pending", "items_remaining": 0}
     assert (await team_row(container, team.team_id)).status == "pending"
     assert await audit_actions(container) == [
@@ -145,10 +138,7 @@ async def test_rotated_forged_and_unknown_links_are_404_alike(
         for resp in (
             await client.get(f"/api/captain/{token}"),
             await client.post(f"/api/captain/{token}/withdraw", json={}),
-            await client.post(
-                f"/api/captain/{token}/documents",
-                files={"pastor_letter": ("l.pdf", pdf_bytes(), "application/pdf")},
-            ),
+            await upload(client, token, "pastor_letter", "l.pdf", pdf_bytes(), "application/pdf"),
         ):
             body = assert_problem(resp, 404, "NOT_FOUND")
             bodies.append((body["detail"], body["title"]))
@@ -189,9 +179,7 @@ async def test_a_decision_closes_the_request_for_the_captain(
     token = container.lifecycle.captain_link(team.team_id, 1).rsplit("/", 1)[1]
     view = (await client.get(f"/api/captain/{token}")).json()
     assert (view["registration_status"], view["items"], view["deadline"]) == ("confirmed", [], None)
-    resp = await client.post(
-        f"/api/captain/{token}/documents", files={"pastor_letter": ("l.pdf", pdf_bytes(), "application/pdf")}
-    )
+    resp = await upload(client, token, "pastor_letter", "l.pdf", pdf_bytes(), "application/pdf")
     assert_problem(resp, 409, "INVALID_STATUS_TRANSITION")
 
 
@@ -205,9 +193,7 @@ async def test_a_missing_optional_document_can_be_requested_and_added(
     ).status_code == 200
     token = container.lifecycle.captain_link(team.team_id, 1).rsplit("/", 1)[1]
     photo = png_bytes((1, 2, 3))
-    resp = await client.post(
-        f"/api/captain/{token}/documents", files={"group_photo": ("team.png", photo, "image/png")}
-    )
+    resp = await upload(client, token, "group_photo", "team.png", photo, "image/png")
     assert resp.json()["registration_status"] == "pending"
     detail = (await client.get(f"/admin/teams/{team.team_id}", headers=staff.viewer)).json()["data"]
     assert detail["team"]["groupPhoto"].endswith("/group_photo.png")

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select, update
+from sqlalchemy import Row, Select, Update, func, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,6 +76,21 @@ _PLAYER_COLUMNS = (
     P.role,
     _PLAYER_DOCUMENTS,
 )
+
+
+def status_update(team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str) -> Update:
+    """The statement that moves a team to `status`, saying why, when and by whom."""
+    return (
+        update(T)
+        .where(T.id == team_pk)
+        .values(
+            status=status.value,
+            status_reason=reason,
+            status_changed_at=at,
+            status_changed_by=by,
+            updated_at=datetime.now(UTC),
+        )
+    )
 
 
 def _teams() -> Select[*tuple[Any, ...]]:
@@ -197,17 +212,7 @@ class SqlTeamReviewRepository:
     async def set_status(
         self, team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str
     ) -> None:
-        await self._session.execute(
-            update(T)
-            .where(T.id == team_pk)
-            .values(
-                status=status.value,
-                status_reason=reason,
-                status_changed_at=at,
-                status_changed_by=by,
-                updated_at=datetime.now(UTC),
-            )
-        )
+        await self._session.execute(status_update(team_pk, status, reason, at, by))
 
     async def export_records(self, batch_size: int) -> AsyncIterator[ExportRecord]:
         stmt = (

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from icct26.adapters.db.admin_repository import status_update
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
 from icct26.adapters.db.churches import ACTIVE_STATUS_VALUES
 from icct26.adapters.db.models import ChurchRecord, DocumentRecord, PlayerRecord, TeamRecord
@@ -125,16 +126,10 @@ class SqlTeamLifecycle:
         review_deadline: datetime | None = None,
     ) -> None:
         await self._session.execute(
-            update(T)
-            .where(T.id == team_pk)
+            status_update(team_pk, status, reason, at, by)
             .values(
-                status=status.value,
-                status_reason=reason,
-                status_changed_at=at,
-                status_changed_by=by,
                 review_items=items_to_json(review_items) if review_items is not None else None,
                 review_deadline=review_deadline,
-                updated_at=datetime.now(UTC),
             )
             .execution_options(synchronize_session=False)
         )

@@ -34,6 +34,17 @@ SURROUNDING: tuple[ErrorCode, ...] = (
 UNMETERED_ERRORS: tuple[ErrorCode, ...] = tuple(c for c in SURROUNDING if c is not C.RATE_LIMIT_EXCEEDED)
 # Operations with parameters or a body: input that does not parse (400) or breaks its schema (422).
 REQUEST_ERRORS: tuple[ErrorCode, ...] = (C.MALFORMED_REQUEST, C.VALIDATION_FAILED)
+# Staff writes with a body: a staff token allowed to write, input that parses and fits its schema,
+# and an Idempotency-Key that is well formed, not reused for another request, and not still running.
+STAFF_WRITE_ERRORS: tuple[ErrorCode, ...] = (
+    C.UNAUTHORIZED,
+    C.FORBIDDEN,
+    C.VALIDATION_FAILED,
+    C.MALFORMED_REQUEST,
+    C.IDEMPOTENCY_KEY_INVALID,
+    C.IDEMPOTENCY_KEY_REUSED,
+    C.IDEMPOTENCY_IN_PROGRESS,
+)
 
 
 def problem_responses(

@@ -7,6 +7,7 @@ own Content-Security-Policy (styles and forms from this origin only, no scripts 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,9 @@ async def portal_page(
     done: str | None = None,
 ) -> Response[str]:
     """The captain's team page."""
-    try:
-        view = await lifecycle.captain_view(token)
-    except DomainError as exc:
-        if exc.code is ErrorCode.NOT_FOUND:
-            return _not_found(settings)
-        raise
+    view = await _view_of_link(lifecycle, token)
+    if view is None:
+        return _not_found(settings)
     return _team_page(view, token, settings, notice=NOTICES.get(done or ""))
 
 
@@ -142,25 +140,21 @@ async def portal_upload(
     token: Token,
 ) -> Response[Any]:
     """The upload form: replaced files, then back to the page (303), or the page with the problem."""
-    try:
-        lifecycle.check_link(token)
+
+    async def amend() -> None:
         async with await read_captain_upload(request, settings) as form:
             await lifecycle.amend(token, form.files, captain_actor(request))
-        return _redirect(token, "uploaded")
-    except DomainError as exc:
-        return await _refusal(lifecycle, token, settings, exc)
+
+    return await _act(lifecycle, token, settings, amend, "uploaded")
 
 
 async def portal_withdraw_form(
     lifecycle: NamedDependency[TeamLifecycleService], settings: NamedDependency[Settings], token: Token
 ) -> Response[str]:
     """The confirmation step before a withdrawal."""
-    try:
-        view = await lifecycle.captain_view(token)
-    except DomainError as exc:
-        if exc.code is ErrorCode.NOT_FOUND:
-            return _not_found(settings)
-        raise
+    view = await _view_of_link(lifecycle, token)
+    if view is None:
+        return _not_found(settings)
     if view.team.status not in WITHDRAWABLE:
         return _team_page(view, token, settings)
     return _html("withdraw.html.j2", tournament=settings.tournament_name, team=view.team, token=token)
@@ -173,12 +167,38 @@ async def portal_withdraw(
     token: Token,
 ) -> Response[Any]:
     """Withdraw after the confirmation step."""
-    try:
-        lifecycle.check_link(token)
+
+    async def withdraw() -> None:
         form = await request.form()
         reason = str(form.get("reason") or "")[:1000]
         await lifecycle.withdraw(token, reason, captain_actor(request))
-        return _redirect(token, "withdrawn")
+
+    return await _act(lifecycle, token, settings, withdraw, "withdrawn")
+
+
+async def _view_of_link(lifecycle: TeamLifecycleService, token: str) -> CaptainView | None:
+    """The team page's view, or None when the link names no team (any other failure propagates)."""
+    try:
+        return await lifecycle.captain_view(token)
+    except DomainError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def _act(
+    lifecycle: TeamLifecycleService,
+    token: str,
+    settings: Settings,
+    action: Callable[[], Awaitable[None]],
+    done: str,
+) -> Response[Any]:
+    """A captain's form post: run `action` for a valid link, then back to the page saying `done`
+    (303), or the page again with what was wrong."""
+    try:
+        lifecycle.check_link(token)
+        await action()
+        return _redirect(token, done)
     except DomainError as exc:
         return await _refusal(lifecycle, token, settings, exc)
 
