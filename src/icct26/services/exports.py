@@ -16,8 +16,6 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from icct26.domain.admin.views import ExportRecord, TeamView
 from icct26.services.admin_teams import UnitOfWorkFactory
 from icct26.services.document_links import DocumentLinks
@@ -152,6 +150,8 @@ class ExportService:
 
     async def write_xlsx(self, base_url: str) -> Path:
         """Write the workbook to a temporary file and return its path (the caller deletes it)."""
+        import xlsxwriter  # only for this rare download: server workers start without it
+
         handle, name = tempfile.mkstemp(prefix="icct26-export-", suffix=".xlsx")
         os.close(handle)
         path = Path(name)
