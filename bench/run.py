@@ -78,6 +78,15 @@ def print_report(report: dict[str, Any]) -> None:
         if memory.get(key):
             shown = ", ".join(f"{name} {mib}" for name, mib in memory[key].items())
             print(f"RSS MiB by process, {label}: {shown} (total {sum(memory[key].values()):.1f})")
+    wrk = report["scenarios"].get("wrk") or {}
+    if wrk:
+        print("\nwrk -t1 -c16 (closed loop):")
+        for name, figures in wrk.items():
+            print(
+                f"  {name:<14} {figures['throughput_rps']:9.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+                f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}  "
+                f"server CPU {_cell(figures['server_cpu_ms'], '.2f')} ms/req"
+            )
     print("\ntargets:")
     for target in report["targets"]:
         value = target["value"]
