@@ -315,6 +315,28 @@ async def test_every_view_is_recorded_and_only_admins_read_the_record(
     assert (await client.get("/admin/document-access", headers=staff.admin)).json()["total"] == 2
 
 
+async def test_the_team_views_document_list_links_are_recorded_as_the_staff_accounts_views(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=2)
+    detail = await team_detail(client, staff, team.team_id)
+    [entry] = [
+        doc
+        for doc in detail["documents"]
+        if (doc["document"], doc["player_id"]) == ("aadhar_file", team.player_ids[1])
+    ]
+    token = relative(entry["url"]).split("/")[2]
+    signed = container.signer.verify_link(token, container.settings.signed_url_ttl_seconds)
+    assert (signed.key, signed.viewer_id) == (team.keys[(team.player_ids[1], "aadhar")], staff.admin_id)
+
+    resp = await client.get(relative(entry["url"]))
+    assert resp.status_code == 200
+    assert resp.content == team.files[team.keys[(team.player_ids[1], "aadhar")]]
+    [row] = await access_rows(client, staff, team.team_id, 1)
+    assert row["actor_id"] == staff.admin_id and row["actor_email"] == ADMIN_EMAIL
+    assert (row["player_id"], row["document"]) == (team.player_ids[1], "aadhar")
+
+
 async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_players_results(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
@@ -360,6 +382,7 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
     today = datetime.now(container.settings.timezone).date().isoformat()
     assert detail["team"]["documentsNote"] == f"Documents purged on {today}"
     assert detail["team"]["pastorLetter"] is None and detail["players"][0]["aadharFile"] is None
+    assert detail["documents"] == []  # the per-document list has nothing left to link either
     export = await client.get("/admin/teams/export", params={"format": "csv"}, headers=staff.admin)
     assert export.status_code == 200
     assert f"purged on {today}" in export.text and "/documents/" not in export.text

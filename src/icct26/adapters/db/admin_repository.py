@@ -63,6 +63,8 @@ _TEAM_COLUMNS = (
     T.status_changed_by,
     T.submitted_at,
     T.documents_purged_at,
+    T.review_items,
+    T.review_deadline,
     _PLAYER_COUNT,
     _TEAM_DOCUMENTS,
 )
@@ -100,6 +102,15 @@ def _team_view(row: Row[Any]) -> TeamView:
         submitted_at=row.submitted_at,
         documents=_refs(row.team_documents),
         documents_purged_at=row.documents_purged_at,
+        review_notes=_review_notes(row.review_items),
+        review_deadline=row.review_deadline,
+    )
+
+
+def _review_notes(items: Sequence[dict[str, Any]] | None) -> str:
+    return "\n".join(
+        f"{item['document']}{' (' + item['player_id'] + ')' if item.get('player_id') else ''}: {item['note']}"
+        for item in items or ()
     )
 
 

@@ -3,10 +3,13 @@
 They describe one small tournament, the same one the replaying test (tests/e2e/test_api_reference_
 examples.py) builds before sending every request here: churches 1-5, confirmed teams ICCT-001
 "Immanuel Warriors" and ICCT-002 "Gandhipuram Strikers", pending ICCT-003 and ICCT-004, confirmed
-ICCT-005 and ICCT-006 (church 5), staff accounts 1 (admin), 2 and 3 (viewers), matches 1-7 in the
-states their examples need, a generated knockout (match 8 abandoned, match 9 waiting for its winner),
-gallery image 1, and two recorded document views (ICCT-001's pastor letter and its first player's
-Aadhaar card, opened by account 1).
+ICCT-005 and ICCT-006 (church 5), pending ICCT-007 and ICCT-008 (church 4; the organisers asked
+ICCT-008's captain for a new group photo), ICCT-009 on the waiting list of the full church 5, staff
+accounts 1 (admin), 2 and 3 (viewers), matches 1-7 in the states their examples need, a generated
+knockout (match 8 abandoned, match 9 waiting for its winner), gallery image 1, and two recorded
+document views (ICCT-001's pastor letter and its first player's Aadhaar card, opened by account 1).
+The captain examples use the links emailed to ICCT-008's and ICCT-009's captains (`CAPTAIN_TOKEN`,
+`WITHDRAW_TOKEN`; the replaying test sends the real ones).
 Each example that changes something has a target of its own, so they can run in any order.
 An operation missing here still gets an example built from its schema; the test asks for one here.
 """
@@ -21,6 +24,12 @@ TEAM_1 = "Immanuel Warriors"
 TEAM_2 = "Gandhipuram Strikers"
 TEAM_5 = "Peelamedu Pilgrims"
 TEAM_6 = "Holy Trinity Hawks"
+TEAM_7 = "Trichy Road Rangers"
+TEAM_8 = "Trichy Road Titans"
+TEAM_9 = "Peelamedu Pathfinders"
+# Captain links as the emails carry them (signed team ID and link version); they stand for real ones.
+CAPTAIN_TOKEN = "WyJJQ0NULTAwOCIsMV0.axUDmQ.Uj_kapWiZVZIrXQq7dndkVY5_UU"  # ICCT-008
+WITHDRAW_TOKEN = "WyJJQ0NULTAwOSIsMV0.axUDmQ.4DiAZdWWEHmOBS2swo4YPsCUlXo"  # ICCT-009
 
 _PLAYERS = [
     ("Joel Samuel", "Batsman"),
@@ -66,15 +75,15 @@ _EXPORT_CSV = "\r\n".join(
     [
         (
             "team_id,team_name,church_name,registration_status,status_reason,status_changed_at,"
-            "status_changed_by,registration_date,player_count,captain_name,captain_phone,captain_email,"
+            "status_changed_by,review_notes,review_deadline,waitlist_position,registration_date,player_count,captain_name,captain_phone,captain_email,"
             "captain_whatsapp,vice_captain_name,vice_captain_phone,vice_captain_email,vice_captain_whatsapp,"
             "pastor_letter,payment_receipt,group_photo,player_id,player_number,player_name,player_role,"
             "aadhar_file,subscription_file"
         ),
         *(
             "ICCT-001,Immanuel Warriors,CSI Immanuel Church Coimbatore,confirmed,,2026-01-24T12:41:07+05:30,"
-            "organiser@example.org,2026-01-12T19:04:51+05:30,11,Jebin Raj,9876501234,jebin.raj@example.org,"
-            "9876501234,Samuel Devadoss,9843012345,samuel.devadoss@example.org,,"
+            "organiser@example.org,,,,2026-01-12T19:04:51+05:30,11,Jebin Raj,9876501234,"
+            "jebin.raj@example.org,9876501234,Samuel Devadoss,9843012345,samuel.devadoss@example.org,,"
             f"{_DOCUMENTS}/pastor_letter.pdf,{_DOCUMENTS}/payment_receipt.pdf,{_DOCUMENTS}/group_photo.jpg,"
             f"ICCT-001-P0{n},{n},{name},{role},{_DOCUMENTS}/ICCT-001-P0{n}-aadhar.jpg,"
             f"{_DOCUMENTS}/ICCT-001-P0{n}-subscription.png"
@@ -156,7 +165,7 @@ EXAMPLES: dict[str, Example] = {
         201,
         {
             "success": True,
-            "team_id": "ICCT-007",
+            "team_id": "ICCT-010",
             "team_name": "Rathinapuri Royals",
             "church_name": "CSI St Peters Church Rathinapuri",
             "player_count": 11,
@@ -178,6 +187,8 @@ EXAMPLES: dict[str, Example] = {
             "max_players": 15,
             "min_players": 11,
             "max_teams_per_church": 2,
+            "max_teams_total": None,
+            "active_teams": 8,
         },
     ),
     "getChurchAvailability": Example(
@@ -190,12 +201,14 @@ EXAMPLES: dict[str, Example] = {
                     "team_count": 1,
                     "max_teams": 2,
                     "locked": False,
+                    "waitlisted": 0,
                 },
                 {
                     "church_name": "CSI Christ Church Kovaipudur",
                     "team_count": 0,
                     "max_teams": 2,
                     "locked": False,
+                    "waitlisted": 0,
                 },
             ],
             "summary": {"total_churches": 5, "locked_churches": 1, "available_churches": 4},
@@ -260,6 +273,45 @@ EXAMPLES: dict[str, Example] = {
             ],
         },
         path={"team_id": "ICCT-001"},
+    ),
+    # --- captain ----------------------------------------------------------------------------
+    "captainGetTeam": Example(
+        200,
+        {
+            "success": True,
+            "team_id": "ICCT-008",
+            "team_name": TEAM_8,
+            "church_name": "CSI Christ Church Trichy Road",
+            "registration_status": "changes_requested",
+            "status_reason": "Please send a clearer group photo.",
+            "deadline": "2026-01-31T23:59:00+05:30",
+            "items": [
+                {
+                    "document": "group_photo",
+                    "player_id": None,
+                    "note": "The photo is too dark to recognise the players.",
+                    "answered_at": None,
+                }
+            ],
+            "waitlist_position": None,
+            "players": [
+                {"player_id": "ICCT-008-P01", "name": "Joel Samuel", "role": "Batsman"},
+                {"player_id": "ICCT-008-P02", "name": "Abishek Daniel", "role": "Bowler"},
+            ],
+        },
+        path={"token": CAPTAIN_TOKEN},
+    ),
+    "captainUploadDocuments": Example(
+        200,
+        {"success": True, "registration_status": "pending", "items_remaining": 0},
+        path={"token": CAPTAIN_TOKEN},
+        files={"group_photo": "group_photo.jpg"},
+    ),
+    "captainWithdraw": Example(
+        200,
+        {"success": True, "registration_status": "withdrawn"},
+        path={"token": WITHDRAW_TOKEN},
+        json={"reason": "Half the team is away for exams that week."},
     ),
     # --- auth -------------------------------------------------------------------------------
     "login": Example(
@@ -637,6 +689,31 @@ EXAMPLES: dict[str, Example] = {
         path={"team_id": "ICCT-004"},
         json={"reason": "The payment receipt is unreadable; please send a clear photo of it."},
     ),
+    "adminRequestChanges": Example(
+        200,
+        {
+            "success": True,
+            "team_id": "ICCT-007",
+            "registration_status": "changes_requested",
+            "deadline": "2026-01-31T23:59:00+05:30",
+            "items": [
+                {
+                    "document": "payment_receipt",
+                    "player_id": None,
+                    "note": "The amount on the receipt is not readable.",
+                    "answered_at": None,
+                }
+            ],
+        },
+        path={"team_id": "ICCT-007"},
+        json={
+            "items": [{"document": "payment_receipt", "note": "The amount on the receipt is not readable."}],
+            "reason": "Please send a readable payment receipt.",
+        },
+    ),
+    "adminRotateCaptainLink": Example(
+        200, {"success": True, "team_id": "ICCT-001"}, path={"team_id": "ICCT-001"}
+    ),
     "adminExportTeams": Example(
         200, _EXPORT_CSV, query={"format": "csv"}, response_type="text/csv", note=_DOCUMENTS_NOTE
     ),
@@ -786,10 +863,10 @@ EXAMPLES: dict[str, Example] = {
                     "key": "csi christ church trichy road",
                     "max_teams": None,
                     "effective_max_teams": 2,
-                    "active_teams": 0,
-                    "team_count": 0,
-                    "total_teams": 0,
-                    "locked": False,
+                    "active_teams": 2,
+                    "team_count": 2,
+                    "total_teams": 2,
+                    "locked": True,
                 },
             ],
             "total": 2,
@@ -845,9 +922,9 @@ EXAMPLES: dict[str, Example] = {
                 "key": "csi christ church trichy road",
                 "max_teams": 3,
                 "effective_max_teams": 3,
-                "active_teams": 0,
-                "team_count": 0,
-                "total_teams": 0,
+                "active_teams": 2,
+                "team_count": 2,
+                "total_teams": 2,
                 "locked": False,
             },
         },

@@ -21,7 +21,7 @@ from msgspec import Meta
 from icct26.adapters.http.auth import actor_of, staff_guard
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import route_policy
-from icct26.adapters.http.problem_docs import problem_responses, success_response
+from icct26.adapters.http.openapi_docs import problem_responses, success_response
 from icct26.adapters.http.schedule_wire import MatchChanged, MatchOut, match_out
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode

@@ -26,7 +26,7 @@ from icct26.adapters.http.conditional import (
 )
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import route_policy
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.adapters.http.schedule_wire import (
     FinishBody,
     FixtureBody,
