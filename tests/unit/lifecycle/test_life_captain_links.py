@@ -33,7 +33,9 @@ def test_garbage_is_none(token: str) -> None:
 def test_another_secret_or_a_tampered_token_is_none() -> None:
     token = links().token("ICCT-004", 1)
     assert links(secret="t" * 40).read(token) is None
-    assert links().read(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    # Not the last character: base64 leaves its low bits unused, so some flips there decode alike.
+    i = len(token) - 5
+    assert links().read(token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]) is None
 
 
 def test_links_expire_after_captain_link_days(monkeypatch: pytest.MonkeyPatch) -> None:
