@@ -26,7 +26,13 @@ from tests.support.server import ServerProcess
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import to_async_url
 
-SERVER_SETTINGS = {"RATE_LIMIT_ENABLED": "false", "OUTBOX_WORKER": "off", "LOG_LEVEL": "WARNING"}
+# The fan-out scenario holds hundreds of event streams from one address.
+SERVER_SETTINGS = {
+    "RATE_LIMIT_ENABLED": "false",
+    "OUTBOX_WORKER": "off",
+    "LOG_LEVEL": "WARNING",
+    "SSE_MAX_PER_IP": "1000",
+}
 
 
 def plain_url(url: str) -> str:

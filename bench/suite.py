@@ -4,10 +4,12 @@ Scenarios (each against a baseline measured in the same run, on the same machine
 - `ceiling`       GET /health/live: the framework's cost for a trivial JSON answer (the ceiling);
 - `schedule`      GET /api/schedule/matches, 40 matches, full 200 answers            vs. the ceiling;
 - `schedule_304`  the same with If-None-Match (304, no body)                         vs. the ceiling;
+- `calendar`      GET /api/schedule/calendar.ics, the same 40 matches as iCalendar   vs. the ceiling;
 - `admin_teams`   GET /admin/teams, 300 teams x 15 players, admin token             vs. the ceiling;
 - `registration`  POST /api/register/team, 11 players, 25 files of 50 KB            vs. the floor;
 - `registration_floor`  the same rows and file writes through raw asyncpg, no HTTP (the floor);
-- `memory`        the server's peak RSS while 4 maximum-size registrations run at once, over idle.
+- `memory`        the server's peak RSS while 4 maximum-size registrations run at once, over idle;
+- `sse_fanout`    a match update -> its event on 200 open SSE streams (p50/p99), see bench/fanout.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import aiohttp
 
 from bench.environment import BenchDatabase, BenchServer, connect, create_pool
+from bench.fanout import measure_fanout
 from bench.floor import RegistrationFloor
 from bench.http1 import Http1Client
 from bench.loadgen import (
@@ -72,6 +75,8 @@ class Scale:
     big_registrations: int = 4
     big_players: int = 15
     big_file_bytes: int = 5 * MIB
+    sse_subscribers: int = 200
+    sse_updates: int = 20
 
 
 FULL = Scale()
@@ -97,6 +102,8 @@ SMOKE = Scale(
     big_registrations=1,
     big_players=11,
     big_file_bytes=64 * 1024,
+    sse_subscribers=5,
+    sse_updates=3,
 )
 
 
@@ -169,6 +176,12 @@ async def _check_reads(base_url: str, seeded: Seeded, scale: Scale) -> str:
         _, teams = await _first_answer(session, f"{base_url}/admin/teams", auth)
         if teams["total"] != scale.admin_teams or len(teams["data"]) != scale.admin_teams:
             raise RuntimeError(f"expected {scale.admin_teams} teams on one page, got {teams['total']}")
+        async with session.get(f"{base_url}/api/schedule/calendar.ics") as response:
+            events = (await response.read()).count(b"BEGIN:VEVENT")
+        if response.status != 200 or events != scale.matches:
+            raise RuntimeError(
+                f"expected a calendar of {scale.matches} matches, got {response.status}, {events}"
+            )
     return str(etag)
 
 
@@ -281,10 +294,23 @@ async def measure(
             get_plan,
         ),
         "admin_teams": (lambda: HttpRequest("GET", "/admin/teams", auth), get_plan),
+        "calendar": (lambda: HttpRequest("GET", "/api/schedule/calendar.ics"), get_plan),
     }
     async with client_session(base) as client:
         for name, (factory, plan) in reads.items():
             results[name] = await _search(name, client, factory, plan, meter, log)
+
+    log(f"sse_fanout: {scale.sse_subscribers} streams, {scale.sse_updates} updates")
+    meter.start()
+    fanout = await measure_fanout(
+        base, seeded.token, subscribers=scale.sse_subscribers, updates=scale.sse_updates
+    )
+    fanout.extra.update(meter.stop())
+    results["sse_fanout"] = fanout
+    log(
+        f"  sse_fanout: p50 {fanout.p50_ms:.1f} ms  p99 {fanout.p99_ms:.1f} ms  "
+        f"delivered {fanout.completed}/{fanout.sent}"
+    )
 
     async with client_session(base) as client:
         registration = await _search(
@@ -364,6 +390,7 @@ def judge(results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Target]]:
         ("schedule", "GET /api/schedule/matches (40, 200)"),
         ("schedule_304", "GET /api/schedule/matches (304)"),
         ("admin_teams", "GET /admin/teams (300 x 15)"),
+        ("calendar", "GET /api/schedule/calendar.ics (40)"),
     ):
         step = _sustained(results[name])
         row(name, label, step, "ceiling", _ratio(step, ceiling))
@@ -376,6 +403,8 @@ def judge(results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Target]]:
         _ratio(registration, floor),
     )
     row("registration_floor", f"floor: asyncpg + files (c={floor.concurrency})", floor, None, None)
+    fanout: StepResult = results["sse_fanout"]
+    row("sse_fanout", f"SSE: update -> {fanout.concurrency} streams", fanout, None, None)
 
     admin = _sustained(results["admin_teams"])
     memory = results["memory"]
@@ -396,6 +425,13 @@ def judge(results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Target]]:
             True,
         ),
         Target("admin list p99 < 150 ms", None if admin is None else admin.p99_ms, 150.0, "ms", False),
+        Target(
+            f"live update reaches {fanout.concurrency} streams, p99 < 1000 ms",
+            fanout.p99_ms if fanout.errors == 0 else None,
+            1000.0,
+            "ms",
+            False,
+        ),
         Target(
             f"peak RSS, {memory['registrations']} max registrations, < 400 MiB over idle",
             _memory_peak(memory) if all(s == 201 for s in memory["statuses"]) else None,
@@ -460,7 +496,7 @@ def run(scale: Scale, server_url: str | None, log: Log = print) -> dict[str, Any
 def other_load(results: dict[str, Any]) -> dict[str, float]:
     """CPU used during the steps by nobody we measure: other processes, and kernel work (loopback
     networking, disk writeback) that no process is charged for."""
-    steps: list[StepResult] = [results["registration_floor"]]
+    steps: list[StepResult] = [results["registration_floor"], results["sse_fanout"]]
     for value in results.values():
         if isinstance(value, SearchResult):
             steps += value.steps

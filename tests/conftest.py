@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -57,12 +59,17 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if configured:
         yield configured
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-pg"))
+    # Not under pytest's own temporary directory: that is private to its user (0700), and as root
+    # the embedded server runs as an unprivileged user that must be able to reach its data.
+    home = Path(tempfile.mkdtemp(prefix="icct26-test-pg-"))
+    home.chmod(0o755)
+    embedded = EmbeddedPostgres(home / "pg")
     embedded.start()
     try:
         yield embedded.url_for("postgres")
     finally:
         embedded.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ Nothing else constructs infrastructure. Tests build a `Container` the same way, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +17,7 @@ from litestar.types import ASGIApp
 from loguru import logger
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
+from icct26.adapters.db.document_access_repository import SqlDocumentAccessLog
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
@@ -24,11 +25,13 @@ from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
 from icct26.adapters.db.migrations import head_revisions
 from icct26.adapters.db.outbox_repository import SqlOutboxStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
+from icct26.adapters.db.schedule_events import JournalSettings, PgScheduleEventHub
 from icct26.adapters.db.schedule_repository import SqlScheduleUnitOfWork
 from icct26.adapters.http.app import build_app
 from icct26.adapters.http.auth import TokenService
 from icct26.adapters.http.conditional import PublicReadCache
 from icct26.adapters.http.dependencies import SERVICES_STATE_KEY
+from icct26.adapters.http.schedule_feed import match_event_json
 from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
 from icct26.adapters.mail.composer import TemplateComposer
 from icct26.adapters.mail.file import FileSender
@@ -40,6 +43,9 @@ from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
 from icct26.adapters.security.passwords import Argon2Passwords
+from icct26.adapters.stop_signals import on_stop_signal
+from icct26.adapters.storage.encrypted import EncryptedDocumentStore
+from icct26.adapters.storage.encryption import Keyring, development_key
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings, load_settings
@@ -52,18 +58,23 @@ from icct26.services.audit_log import AuditLogService
 from icct26.services.auth import AuthService
 from icct26.services.churches import ChurchService
 from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.document_access import DocumentAccessService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
 from icct26.services.exports import ExportService
 from icct26.services.fixtures import FixtureService
+from icct26.services.gallery import KEY_PREFIX as GALLERY_KEY_PREFIX
 from icct26.services.gallery import GalleryService
 from icct26.services.idempotency import IdempotencyService
+from icct26.services.live_schedule import LiveSchedule
 from icct26.services.outbox import OutboxDelivery
 from icct26.services.ratelimit import RateLimiter
 from icct26.services.registration import RegistrationPolicy, RegistrationService
 from icct26.services.schedule import ScheduleService
+from icct26.services.schedule_calendar import CalendarOptions, ScheduleCalendar
 
 OUTBOX_TASK = "outbox-worker"
+DOCUMENT_ACCESS_TASK = "document-access-writer"
 
 
 @dataclass
@@ -91,13 +102,18 @@ class Container:
     schedule: ScheduleService
     fixtures: FixtureService  # knockout and round-robin generation over the schedule
     public_cache: PublicReadCache  # polled public reads (schedule list), a few seconds
+    schedule_events: PgScheduleEventHub  # LISTENs for schedule changes committed by any instance
+    live_schedule: LiveSchedule  # the SSE streams of this process
+    schedule_calendar: ScheduleCalendar
     gallery: GalleryService
     breakers: BreakerRegistry  # every circuit breaker (smtp, storage:*), read by health and metrics
     mail_sender: MailSender
     outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
+    document_access: DocumentAccessService  # records document views in batches (a background task)
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    _restore_signals: Callable[[], None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         """Start the background work the settings ask for (called by the app's lifespan)."""
@@ -105,9 +121,21 @@ class Container:
         running = {task.get_name() for task in self.background if not task.done()}
         if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
+        if DOCUMENT_ACCESS_TASK not in running:
+            self.background.append(asyncio.create_task(self.document_access.run(), name=DOCUMENT_ACCESS_TASK))
+        await self.schedule_events.start()
+        self.live_schedule.accept()
+        # The server waits for open responses before shutting the app down; live streams end at once.
+        if self._restore_signals is None:
+            self._restore_signals = on_stop_signal(self.live_schedule.close_all)
 
     async def stop_background(self) -> None:
         """Stop background tasks; the outbox worker finishes its current send first."""
+        if self._restore_signals is not None:
+            self._restore_signals()
+            self._restore_signals = None
+        self.live_schedule.close_all()
+        await self.schedule_events.stop()
         await self.idempotency.close()
         for task in self.background:
             task.cancel()
@@ -119,6 +147,10 @@ class Container:
             except Exception:
                 logger.exception("background task failed while stopping")
         self.background.clear()
+        try:
+            await self.document_access.flush()  # the views of the last moments are recorded too
+        except Exception:
+            logger.exception("could not record the last document views")
 
     async def close(self, *, dispose_database: bool = True) -> None:
         await self.stop_background()
@@ -153,6 +185,12 @@ async def build_container_with(
     mail_sender = build_mail_sender(settings, breakers)
     rate_limiter = build_rate_limiter(settings)
     schedule = build_schedule_service(settings, database)
+    public_cache = PublicReadCache(
+        settings.public_cache_seconds, lambda: schedule.generation, gzip_min_bytes=settings.gzip_min_bytes
+    )
+    schedule_events = PgScheduleEventHub(database, connect_timeout=settings.db_connect_timeout_seconds)
+    # A change committed by another instance also makes this process's cached match list stale.
+    schedule_events.on_delivered.append(public_cache.clear)
     return Container(
         settings=settings,
         database=database,
@@ -165,32 +203,63 @@ async def build_container_with(
         **build_registration_services(settings, database, storage),
         schedule=schedule,
         fixtures=build_fixture_service(settings, database, schedule),
-        public_cache=PublicReadCache(
-            settings.public_cache_seconds,
-            lambda: schedule.generation,
-            gzip_min_bytes=settings.gzip_min_bytes,
+        public_cache=public_cache,
+        schedule_events=schedule_events,
+        live_schedule=LiveSchedule(
+            schedule_events,
+            max_per_client=settings.sse_max_per_ip,
+            heartbeat_seconds=settings.sse_heartbeat_seconds,
+            replay_limit=settings.sse_replay_events,
         ),
+        schedule_calendar=build_schedule_calendar(settings, database),
         gallery=build_gallery_service(settings, database, storage),
         breakers=breakers,
         mail_sender=mail_sender,
         outbox_worker=build_outbox_worker(settings, database, mail_sender),
+        document_access=DocumentAccessService(
+            SqlDocumentAccessLog(database), unrecorded_prefixes=(GALLERY_KEY_PREFIX,)
+        ),
         embedded=embedded,
     )
 
 
 def build_document_store(
     settings: Settings, signer: LinkSigner, breakers: BreakerRegistry | None = None
-) -> DocumentStore:
-    """The DocumentStore of STORAGE_BACKEND; remote ones sit behind a "storage:<backend>" breaker."""
+) -> EncryptedDocumentStore:
+    """The DocumentStore of STORAGE_BACKEND, encrypting at rest; remote backends sit behind a
+    "storage:<backend>" breaker."""
+    inner: DocumentStore
     if settings.storage_backend == "s3":
         from icct26.adapters.storage.s3 import S3DocumentStore
 
-        return S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    if settings.storage_backend == "cloudinary":
+        inner = S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
+    elif settings.storage_backend == "cloudinary":
         from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
 
-        return CloudinaryDocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    return LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+        # Sealed documents are `raw` assets (Cloudinary cannot process them as images).
+        inner = CloudinaryDocumentStore.from_settings(
+            settings, breakers or BreakerRegistry(), image_prefixes=(GALLERY_KEY_PREFIX,)
+        )
+    else:
+        inner = LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+    return EncryptedDocumentStore(
+        inner,
+        document_keyring(settings),
+        signer=signer,
+        scratch_root=settings.data_path / "tmp",
+        base_url=settings.public_base_url,
+        public_prefixes=(GALLERY_KEY_PREFIX,),  # published photos: plain, with the backend's public links
+    )
+
+
+def document_keyring(settings: Settings) -> Keyring:
+    """DOCUMENT_ENCRYPTION_KEYS, or outside production a development key kept under DATA_DIR."""
+    keys = settings.document_keys
+    if not keys:
+        if settings.is_production:  # pragma: no cover - refused by the settings already
+            raise RuntimeError("DOCUMENT_ENCRYPTION_KEYS is required in production")
+        keys = [development_key(settings.data_path)]
+    return Keyring(keys)
 
 
 def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:
@@ -245,7 +314,7 @@ def build_admin_services(
         "review": TeamReviewService(uow, links),
         "church_admin": ChurchAdminService(uow),
         "audit": AuditLogService(uow),
-        "exports": ExportService(uow, links, settings.timezone),
+        "exports": ExportService(uow, settings.timezone),
     }
 
 
@@ -254,24 +323,46 @@ def build_schedule_service(settings: Settings, database: Database) -> ScheduleSe
     points = PointsRules(
         win=settings.points_win, tie=settings.points_tie, no_result=settings.points_no_result
     )
+    journal = schedule_journal(settings)
     return ScheduleService(
-        lambda: SqlScheduleUnitOfWork(database),
+        lambda: SqlScheduleUnitOfWork(database, journal),
         settings.timezone,
         points,
         overs_per_innings=settings.overs_per_innings,
     )
 
 
+def schedule_journal(settings: Settings) -> JournalSettings:
+    """Live events: schedule writes journal each match they change, as its public JSON."""
+    tz = settings.timezone
+    return JournalSettings(
+        render=lambda stored: match_event_json(stored, tz), keep=settings.sse_replay_events
+    )
+
+
 def build_fixture_service(
     settings: Settings, database: Database, schedule: ScheduleService
 ) -> FixtureService:
-    """Fixture generation; a generated schedule makes the schedule's read caches reload."""
+    """Fixture generation; a generated schedule makes the schedule's read caches reload and is
+    announced to live streams like any other match change."""
+    journal = schedule_journal(settings)
     return FixtureService(
-        lambda: SqlScheduleUnitOfWork(database),
+        lambda: SqlScheduleUnitOfWork(database, journal),
         settings.timezone,
         settings.overs_per_innings,
         on_change=schedule.mark_changed,
     )
+
+
+def build_schedule_calendar(settings: Settings, database: Database) -> ScheduleCalendar:
+    """The calendar feed: the tournament's zone and name, CALENDAR_EVENT_MINUTES per match."""
+    options = CalendarOptions(
+        timezone=settings.timezone,
+        match_length=timedelta(minutes=settings.calendar_event_minutes),
+        name=settings.tournament_name,
+        venue=settings.tournament_venue,
+    )
+    return ScheduleCalendar(lambda: SqlScheduleUnitOfWork(database), options)
 
 
 def build_gallery_service(settings: Settings, database: Database, storage: DocumentStore) -> GalleryService:
@@ -302,6 +393,8 @@ def build_registration_services(
             store=storage,
             orphan_grace=timedelta(minutes=settings.orphan_grace_minutes),
             rejected_retention=timedelta(days=settings.rejected_document_retention_days),
+            documents_expire_at=settings.documents_expire_at,
+            resealer=storage if isinstance(storage, EncryptedDocumentStore) else None,
         ),
         idempotency=IdempotencyService(
             SqlIdempotencyStore(database),

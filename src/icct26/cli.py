@@ -327,16 +327,69 @@ def documents_sweep() -> None:
 
 @documents.command("purge")
 def documents_purge() -> None:
-    """Delete the documents of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS ago."""
+    """Delete documents kept no longer: of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS
+    ago, and of every team once DOCUMENT_RETENTION_AFTER_DAYS after TOURNAMENT_ENDS_AT have passed
+    (teams, players and results stay)."""
 
     async def run(container: Any) -> Any:
-        return await container.documents.purge_rejected()
+        return await container.documents.purge()
 
     report = run_with_container(_settings(), run)
-    click.echo(f"purged {report.files} documents of {report.teams} rejected teams")
+    which = "teams (the retention after the tournament has passed)" if report.every_team else "rejected teams"
+    click.echo(f"purged {report.files} documents of {report.teams} {which}")
     if report.failed_teams:
         click.echo(f"{report.failed_teams} teams could not be purged; run again later", err=True)
         sys.exit(1)
+
+
+@documents.command("reencrypt")
+def documents_reencrypt() -> None:
+    """Encrypt every stored document under the first DOCUMENT_ENCRYPTION_KEYS key.
+
+    Documents stored before encryption, or under an older key, are rewritten; the others are only
+    checked. Safe while the app serves; interrupt it at any time and run it again to carry on.
+    Once it reports no failures, older keys may be removed from DOCUMENT_ENCRYPTION_KEYS.
+    """
+
+    async def run(container: Any) -> Any:
+        maintenance = container.documents
+        total = await maintenance.document_count()
+        with click.progressbar(length=total, label="re-encrypting documents", file=sys.stderr) as bar:
+            done = 0
+
+            def advance(progress: Any) -> None:
+                nonlocal done
+                bar.update(progress.done - done)
+                done = progress.done
+
+            return await maintenance.reencrypt(advance)
+
+    report = run_with_container(_settings(), run)
+    click.echo(
+        f"checked {report.checked} documents: {report.rewritten} re-encrypted, "
+        f"{report.checked - report.rewritten - report.failed} already under the newest key, "
+        f"{report.failed} failed"
+    )
+    if report.failed:
+        click.echo("some documents are missing or damaged (see the log); keep the old keys", err=True)
+        sys.exit(1)
+
+
+@documents.command("generate-key")
+@click.option("--id", "key_id", default=None, help="Key id (default: k<YYYYMMDD>).")
+def documents_generate_key(key_id: str | None) -> None:
+    """Print a new `id:base64key` entry for DOCUMENT_ENCRYPTION_KEYS (put it first to rotate)."""
+    from datetime import UTC, datetime
+
+    from icct26.adapters.storage.encryption import new_key_entry
+    from icct26.config import parse_document_keys
+
+    entry = new_key_entry(key_id or f"k{datetime.now(UTC):%Y%m%d}")
+    try:
+        parse_document_keys(entry)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from None
+    click.echo(entry)
 
 
 @main.group()

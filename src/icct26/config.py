@@ -6,11 +6,13 @@ variable (`ConfigError`); `ENVIRONMENT=production` refuses unsafe defaults.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -93,6 +95,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     idempotency_wait_seconds: float = 10.0
     gzip_min_bytes: int = 1024
     public_cache_seconds: float = 2.0
+    # --- live schedule (SSE) and calendar -------------------------------------------------------
+    sse_max_per_ip: int = 20
+    sse_heartbeat_seconds: float = 15.0
+    sse_replay_events: int = 100
+    calendar_event_minutes: int = 180
     # --- rate limits ---------------------------------------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_store: Literal["memory", "redis"] = "memory"
@@ -118,6 +125,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     storage_breaker_reset_seconds: float = 30.0
     rejected_document_retention_days: int = 30
     orphan_grace_minutes: int = 60
+    # `id:base64key` list (32-byte keys): the first encrypts new files, every one decrypts.
+    document_encryption_keys: str = ""
+    tournament_ends_at: datetime | None = None
+    document_retention_after_days: int = 30
     # --- email ---------------------------------------------------------------------------------
     email_backend: Literal["auto", "smtp", "file"] = "auto"
     smtp_host: str = ""
@@ -168,13 +179,59 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
         return [p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip()]
 
     @property
+    def document_keys(self) -> list[tuple[str, bytes]]:
+        """DOCUMENT_ENCRYPTION_KEYS as (id, 32-byte key) pairs, newest (the encrypting one) first."""
+        return parse_document_keys(self.document_encryption_keys)
+
+    @property
+    def documents_expire_at(self) -> datetime | None:
+        """When every team's documents are due for purging (TOURNAMENT_ENDS_AT + retention), if set."""
+        if self.tournament_ends_at is None:
+            return None
+        ends = self.tournament_ends_at
+        if ends.tzinfo is None:  # a naive time is tournament time, like every other input time
+            ends = ends.replace(tzinfo=self.timezone)
+        return ends + timedelta(days=self.document_retention_after_days)
+
+    @property
     def effective_email_backend(self) -> Literal["smtp", "file"]:
         if self.email_backend == "auto":
             return "smtp" if self.smtp_host else "file"
         return self.email_backend
 
 
-SECRET_FIELDS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "S3_SECRET_ACCESS_KEY", "CLOUDINARY_API_SECRET"})
+SECRET_FIELDS = frozenset(
+    {
+        "SECRET_KEY",
+        "SMTP_PASSWORD",
+        "S3_SECRET_ACCESS_KEY",
+        "CLOUDINARY_API_SECRET",
+        "DOCUMENT_ENCRYPTION_KEYS",
+    }
+)
+DOCUMENT_KEY_BYTES = 32  # AES-256
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def parse_document_keys(spec: str) -> list[tuple[str, bytes]]:
+    """Parse `id:base64key,id:base64key`; raise ValueError saying what is wrong (never the key)."""
+    keys: list[tuple[str, bytes]] = []
+    for number, entry in enumerate((e.strip() for e in spec.split(",") if e.strip()), start=1):
+        key_id, sep, encoded = entry.partition(":")
+        if not sep or not _KEY_ID.fullmatch(key_id):
+            raise ValueError(f"entry {number} is not `id:base64key` (id: 1-32 of A-Z a-z 0-9 _ -)")
+        try:
+            secret = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {key_id!r} is not valid base64") from None
+        if len(secret) != DOCUMENT_KEY_BYTES:
+            raise ValueError(f"key {key_id!r} must be {DOCUMENT_KEY_BYTES} bytes, got {len(secret)}")
+        if any(known == key_id for known, _ in keys):
+            raise ValueError(f"key id {key_id!r} appears twice")
+        keys.append((key_id, secret))
+    return keys
+
+
 URL_FIELDS_WITH_CREDENTIALS = frozenset({"DATABASE_URL", "REDIS_URL"})
 _ENV_NAMES = frozenset(Settings.__struct_encode_fields__)
 
@@ -229,6 +286,10 @@ def _check(s: Settings) -> None:
         "MAX_HEADER_BYTES": s.max_header_bytes,
         "LISTEN_BACKLOG": s.listen_backlog,
         "STORAGE_BREAKER_FAIL_MAX": s.storage_breaker_fail_max,
+        "SSE_MAX_PER_IP": s.sse_max_per_ip,
+        "SSE_HEARTBEAT_SECONDS": s.sse_heartbeat_seconds,
+        "SSE_REPLAY_EVENTS": s.sse_replay_events,
+        "CALENDAR_EVENT_MINUTES": s.calendar_event_minutes,
     }
     for name, value in positive.items():
         if value <= 0:
@@ -264,6 +325,12 @@ def _check(s: Settings) -> None:
         s.cloudinary_cloud_name and s.cloudinary_api_key and s.cloudinary_api_secret
     ):
         raise ConfigError("CLOUDINARY_CLOUD_NAME: cloud name, API key and secret are required")
+    try:
+        keys = s.document_keys
+    except ValueError as exc:
+        raise ConfigError(f"DOCUMENT_ENCRYPTION_KEYS: {exc}") from None
+    if s.document_retention_after_days < 0:
+        raise ConfigError("DOCUMENT_RETENTION_AFTER_DAYS: must be zero or more days")
     if s.email_backend == "smtp" and not s.smtp_host:
         raise ConfigError("SMTP_HOST: required when EMAIL_BACKEND=smtp")
     if s.is_production:
@@ -280,6 +347,11 @@ def _check(s: Settings) -> None:
             )
         if "*" in s.cors_origin_list:
             raise ConfigError("CORS_ORIGINS: list the frontend origins explicitly in production, not *")
+        if not keys:
+            raise ConfigError(
+                "DOCUMENT_ENCRYPTION_KEYS: set at least one key in production (`icct26 documents "
+                "generate-key` prints one; see docs/DEPLOYMENT.md)"
+            )
 
 
 def mask_url(url: str) -> str:

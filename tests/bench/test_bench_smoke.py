@@ -15,7 +15,7 @@ from bench.suite import SMOKE, run
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = {"ceiling", "schedule", "schedule_304", "admin_teams", "registration"}
+SCENARIOS = {"ceiling", "schedule", "schedule_304", "admin_teams", "calendar", "registration"}
 STEP_KEYS = {
     "mode",
     "offered_rate",
@@ -37,7 +37,7 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
     report = run(SMOKE, server_url, log=lambda line: None)
 
     scenarios = report["scenarios"]
-    assert set(scenarios) == {*SCENARIOS, "registration_floor", "memory"}
+    assert set(scenarios) == {*SCENARIOS, "registration_floor", "memory", "sse_fanout"}
     for name in SCENARIOS:
         steps = scenarios[name]["steps"]
         assert steps, name
@@ -47,6 +47,11 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
             assert step["errors"] == 0 and step["completed"] == step["sent"] > 0, (name, step)
     floor = scenarios["registration_floor"]
     assert floor["errors"] == 0 and floor["completed"] > 0
+    fanout = scenarios["sse_fanout"]  # every stream got every update's event
+    assert (
+        fanout["errors"] == 0
+        and fanout["completed"] == fanout["sent"] == SMOKE.sse_subscribers * SMOKE.sse_updates
+    )
     memory = scenarios["memory"]
     assert memory["statuses"] == [201] * SMOKE.big_registrations
     assert {"idle_rss_mib", "peak_rss_mib", "peak_over_idle_mib"} <= set(memory)
@@ -57,11 +62,13 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
         "schedule",
         "schedule_304",
         "admin_teams",
+        "calendar",
         "registration",
         "registration_floor",
+        "sse_fanout",
     ]
     assert all(set(row) >= ROW_KEYS for row in report["table"])
-    assert len(report["targets"]) == 5
+    assert len(report["targets"]) == 6
     assert all(t["result"] in {"PASS", "MISS"} for t in report["targets"])
 
 

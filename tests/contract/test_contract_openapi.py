@@ -23,6 +23,7 @@ STATE_ANSWERS = {("GET /health", "503")}
 
 EXPECTED_OPERATION_IDS = {
     "GET /admin/audit-log": "adminAuditLog",
+    "GET /admin/document-access": "adminDocumentAccess",
     "GET /admin/churches": "adminListChurches",
     "POST /admin/churches": "adminCreateChurch",
     "DELETE /admin/churches/{church_id}": "adminDeleteChurch",
@@ -50,6 +51,8 @@ EXPECTED_OPERATION_IDS = {
     "POST /api/register/team": "registerTeam",
     "GET /api/registration/status": "getRegistrationStatus",
     "POST /api/schedule/generate": "generateFixtures",
+    "GET /api/schedule/calendar.ics": "getScheduleCalendar",
+    "GET /api/schedule/events": "streamScheduleEvents",
     "GET /api/schedule/matches": "listMatches",
     "POST /api/schedule/matches": "createMatch",
     "DELETE /api/schedule/matches/{match_id}": "deleteMatch",

@@ -37,6 +37,7 @@ CHECKS = [
     "ignored_auth",
 ]
 PHASES = ["examples", "coverage", "fuzzing", "stateful"]
+LIVE_STREAMS = ["streamScheduleEvents"]
 
 
 @dataclass
@@ -59,6 +60,9 @@ def run_contract(url: str, headers: dict[str, str]) -> ContractRun:
     project.checks.update(included_check_names=CHECKS)
     project.generation.update(max_examples=MAX_EXAMPLES, deterministic=True)  # implies no example database
     schema = schemathesis.openapi.from_url(f"{url}/schema/openapi.json", config=config, timeout=30)
+    # The live event stream never completes, so no answer could be checked; its contract (media type,
+    # events, resume, 429) is tested against real servers in tests/e2e/schedule/test_sched_live_servers.py.
+    schema = schema.exclude(operation_id=LIVE_STREAMS)
 
     run = ContractRun(operations={result.ok().label for result in schema.get_all_operations()})
     for event in from_schema(schema).execute():

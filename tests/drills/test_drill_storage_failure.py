@@ -10,7 +10,6 @@ written, the key is free again, and the same request with the same key succeeds 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from icct26.adapters.db.engine import Database
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.adapters.storage.remote import put_each
 from icct26.bootstrap import Container
+from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import DocumentStore, FileToStore, StoredObject
 from icct26.services.registration import RegistrationService
@@ -81,19 +81,19 @@ class TripwireStore:
     def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         return self.inner.list_objects(prefix)
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
-        return await self.inner.url_for(key, filename, ttl_seconds=ttl_seconds, public=public)
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
+        return await self.inner.url_for(key, filename, ttl_seconds=ttl_seconds, public=public, viewer=viewer)
 
 
 def register_through(container: Container, store: DocumentStore) -> None:
     """Registrations of this container's app go through `store` from now on."""
-    services = container.registration
-    registration = RegistrationService(
+    container.registration = RegistrationService(
         unit_of_work=lambda: SqlRegistrationUnitOfWork(container.database),
         store=store,
-        policy=services.registration.policy,
+        policy=container.registration.policy,
     )
-    container.registration = dataclasses.replace(services, registration=registration)
 
 
 async def assert_refused_and_nothing_kept(resp: httpx.Response, database: Database) -> None:

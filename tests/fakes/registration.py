@@ -150,15 +150,36 @@ class FakeDocumentRecords:
         }
         return named & set(keys)
 
-    async def purgeable(self, rejected_before: datetime) -> list[PurgeableTeam]:
+    async def purgeable(self, rejected_before: datetime, *, every_team: bool = False) -> list[PurgeableTeam]:
         return [
             PurgeableTeam(row.pk, row.team.team_id, tuple(doc.storage_key for doc in row.team.documents))
             for row in self._t.teams
-            if row.status is TeamStatus.REJECTED
-            and not row.documents_purged
-            and row.status_changed_at is not None
-            and row.status_changed_at < rejected_before
+            if not row.documents_purged
+            and (
+                every_team
+                or (
+                    row.status is TeamStatus.REJECTED
+                    and row.status_changed_at is not None
+                    and row.status_changed_at < rejected_before
+                )
+            )
         ]
+
+    def _rows(self) -> list[tuple[int, str]]:
+        """(pk, key) of every document row; a team's documents number from its pk * 1000 (stable
+        while other teams' rows go)."""
+        return [
+            (row.pk * 1000 + index, doc.storage_key)
+            for row in self._t.teams
+            if not row.documents_purged
+            for index, doc in enumerate(row.team.documents)
+        ]
+
+    async def keys_after(self, after_pk: int, limit: int) -> list[tuple[int, str]]:
+        return sorted(row for row in self._rows() if row[0] > after_pk)[:limit]
+
+    async def count(self) -> int:
+        return len(self._rows())
 
     async def forget(self, team_pk: int, purged_at: datetime) -> None:
         for row in self._t.teams:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import FileToStore, StoredObject
 
@@ -78,8 +79,12 @@ class FakeDocumentStore:
             if key.startswith(prefix):
                 yield StoredObject(key, len(stored.data), stored.modified_at)
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
-        """Relative like the local store's links (callers prefix the base URL); public ones absolute."""
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
+        """Relative like the local store's links (callers prefix the base URL); public ones absolute.
+        A link minted for a viewer names their account id."""
         if public:
             return f"https://cdn.example.test/{key}"
-        return f"/documents/{key}/{filename}?ttl={ttl_seconds}"
+        named = f"&viewer={viewer.user_id}" if viewer is not None else ""
+        return f"/documents/{key}/{filename}?ttl={ttl_seconds}{named}"

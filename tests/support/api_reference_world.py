@@ -6,6 +6,7 @@ rows through the shared factories, matches and the gallery image through the API
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from icct26.adapters.http.api_examples import (
     example_request,
 )
 from icct26.bootstrap import Container
+from icct26.services.live_schedule import LiveSchedule
 from tests.support.factories import bearer_for, create_church, create_staff, create_team, sample_file
 
 CHURCHES = (
@@ -38,6 +40,7 @@ CHURCHES = (
 class World:
     token: str
     document_path: str  # a signed link to ICCT-001's pastor letter, valid now
+    live_schedule: LiveSchedule  # ends the event stream, which never ends by itself
 
 
 def image(extension: str) -> bytes:
@@ -117,7 +120,12 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
 
     team = await _ok(await client.get("/admin/teams/ICCT-001", headers=auth), 200)
     letter = str(team["data"]["team"]["pastorLetter"])
-    return World(token=token, document_path=urlsplit(letter).path)
+    # The organiser opened the letter and the first player's Aadhaar card: the recorded views.
+    aadhar = str(team["data"]["players"][0]["aadharFile"])
+    for link in (letter, aadhar):
+        assert (await client.get(urlsplit(link).path)).status_code == 200
+    await container.document_access.flush()
+    return World(token=token, document_path=urlsplit(letter).path, live_schedule=container.live_schedule)
 
 
 async def replay(
@@ -127,9 +135,28 @@ async def replay(
     request = example_request(operation, example)
     headers = {k: v.replace(TOKEN_PLACEHOLDER, world.token) for k, v in request.headers.items()}
     target = world.document_path if operation.operation_id == "getDocument" else request.target
+    if operation.operation_id == "streamScheduleEvents":
+        return await _stream_as_far_as_it_goes(client, world.live_schedule, target, headers)
     if request.files:
         files = {field: file_for(name) for field, name in request.files.items()}
         return await client.request(request.method, target, headers=headers, data=request.form, files=files)
     if request.json is not NO_BODY:
         return await client.request(request.method, target, headers=headers, json=request.json)
     return await client.request(request.method, target, headers=headers)
+
+
+async def _stream_as_far_as_it_goes(
+    client: httpx.AsyncClient, live: LiveSchedule, target: str, headers: dict[str, str]
+) -> httpx.Response:
+    """The event stream, ended by the server once it is open: the in-process transport hands a
+    response over only when it ends (the stream itself is tested against real servers)."""
+    sending = asyncio.create_task(client.get(target, headers=headers))
+    async with asyncio.timeout(10):
+        while live.open_streams == 0 and not sending.done():
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # let the replayed events go out before the stream ends
+    live.close_all()
+    try:
+        return await sending
+    finally:
+        live.accept()

@@ -20,8 +20,9 @@ import httpx
 from sqlalchemy import text
 
 from icct26.adapters.db.engine import Database
-from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
+from icct26.bootstrap import build_document_store
+from icct26.config import load_settings
 from icct26.domain.ports import DocumentStore
 from tests.support.registration_forms import (
     RegistrationForm,
@@ -144,9 +145,11 @@ async def team_rows(database: Database) -> list[TeamRow]:
     return [TeamRow(r.team_id, r.seq, r.name, r.players, r.documents) for r in rows]
 
 
-def local_store(data_dir: Path) -> LocalDocumentStore:
-    """The `local` store of a server whose DATA_DIR is `data_dir` (for reading, listing, checking)."""
-    return LocalDocumentStore(data_dir / "documents", LinkSigner("drill-reader"))
+def local_store(data_dir: Path) -> DocumentStore:
+    """The `local` store of a server whose DATA_DIR is `data_dir` (for reading, listing, checking),
+    decrypting with the development key that server generated there."""
+    settings = load_settings({"ENVIRONMENT": "test", "DATA_DIR": str(data_dir)}, env_file=None)
+    return build_document_store(settings, LinkSigner("drill-reader"))
 
 
 async def unreadable_documents(database: Database, store: DocumentStore) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from icct26.config import ConfigError, Settings, load_settings, masked
 
 REPO = Path(__file__).resolve().parents[2]
+KEY = base64.b64encode(bytes(range(32))).decode()
+DOCUMENT_KEYS = f"k2:{KEY}, k1:{base64.b64encode(bytes(32)).decode()}"
 
 
 def test_defaults_and_types() -> None:
@@ -54,6 +57,15 @@ def test_bad_value_names_the_variable(env: dict[str, str], name: str) -> None:
                 "SECRET_KEY": "x" * 40,
                 "DATABASE_URL": "postgresql://db/x",
                 "CORS_ORIGINS": "https://a.example",
+            },
+            "DOCUMENT_ENCRYPTION_KEYS",
+        ),
+        (
+            {
+                "SECRET_KEY": "x" * 40,
+                "DATABASE_URL": "postgresql://db/x",
+                "CORS_ORIGINS": "https://a.example",
+                "DOCUMENT_ENCRYPTION_KEYS": DOCUMENT_KEYS,
                 "ALLOWED_HOSTS": "*",
             },
             "ALLOWED_HOSTS",
@@ -72,10 +84,40 @@ def test_production_with_safe_values_starts() -> None:
             "SECRET_KEY": "k" * 48,
             "DATABASE_URL": "postgresql://u:p@db/icct26",
             "CORS_ORIGINS": "https://icct26.example",
+            "DOCUMENT_ENCRYPTION_KEYS": DOCUMENT_KEYS,
         },
         env_file=None,
     )
     assert s.is_production
+    assert [key_id for key_id, _ in s.document_keys] == ["k2", "k1"]
+    assert all(len(secret) == 32 for _, secret in s.document_keys)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("k1", "not `id:base64key`"),
+        ("bad id:" + "A" * 44, "not `id:base64key`"),
+        ("k1:not base64!", "not valid base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "must be 32 bytes"),
+        (f"k1:{KEY},k1:{KEY}", "appears twice"),
+    ],
+)
+def test_bad_document_keys_are_refused_without_echoing_them(value: str, reason: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"DOCUMENT_ENCRYPTION_KEYS": value}, env_file=None)
+    message = str(info.value)
+    assert message.startswith("DOCUMENT_ENCRYPTION_KEYS: ") and reason in message
+    assert KEY not in message
+
+
+def test_documents_expire_after_the_tournament_in_tournament_time() -> None:
+    s = load_settings(
+        {"TOURNAMENT_ENDS_AT": "2027-02-01T18:00:00", "DOCUMENT_RETENTION_AFTER_DAYS": "30"}, env_file=None
+    )
+    assert s.documents_expire_at is not None
+    assert s.documents_expire_at.isoformat() == "2027-03-03T18:00:00+05:30"
+    assert load_settings({}, env_file=None).documents_expire_at is None
 
 
 def test_allowed_hosts_default_to_loopback_and_the_public_base_url() -> None:
@@ -96,11 +138,17 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 
 def test_masking_hides_secrets() -> None:
     s = load_settings(
-        {"SECRET_KEY": "supersecret", "DATABASE_URL": "postgresql://u:hunter2@db/x", "SMTP_PASSWORD": "pw"},
+        {
+            "SECRET_KEY": "supersecret",
+            "DATABASE_URL": "postgresql://u:hunter2@db/x",
+            "SMTP_PASSWORD": "pw",
+            "DOCUMENT_ENCRYPTION_KEYS": DOCUMENT_KEYS,
+        },
         env_file=None,
     )
     shown = masked(s)
     assert shown["SECRET_KEY"] == "****" and shown["SMTP_PASSWORD"] == "****"
+    assert shown["DOCUMENT_ENCRYPTION_KEYS"] == "****"
     assert "hunter2" not in shown["DATABASE_URL"]
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
+from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner, SignedLink
+from icct26.domain.audit import Actor
 from icct26.domain.errors import NotFound
 
 
@@ -58,3 +61,15 @@ def test_links_keep_the_itsdangerous_format_both_ways() -> None:
     new_token = signer.sign(long_key, 300)
     assert not new_token.startswith(".")
     assert stock.loads(new_token, max_age=300) == [long_key, 300]
+
+
+def test_a_link_names_the_staff_account_it_was_minted_for_and_nothing_more() -> None:
+    signer = LinkSigner("k" * 40)
+    admin = Actor(user_id=7, email="organiser@example.org", ip="10.0.0.1", request_id="r1")
+    token = signer.sign("teams/a/aadhar.jpg", 60, admin)
+    assert signer.verify_link(token, 300) == SignedLink("teams/a/aadhar.jpg", 7)
+    assert signer.verify(token, 300) == "teams/a/aadhar.jpg"
+    payload = base64.urlsafe_b64decode(token.split(".")[0] + "==")
+    assert b"organiser" not in payload and b"10.0.0.1" not in payload  # the link shows no person
+    # Links minted before they named a viewer still open, without one.
+    assert signer.verify_link(signer.sign("teams/a/aadhar.jpg", 60), 300) == SignedLink("teams/a/aadhar.jpg")

@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from icct26.domain.audit import Actor
+
 
 @dataclass(frozen=True, slots=True)
 class StoredObject:
@@ -63,12 +65,25 @@ class DocumentStore(Protocol):
         """Every stored object under `prefix` (used by the orphan sweep)."""
         ...
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
         """A URL a browser can open without an Authorization header.
 
         Private documents get short-lived signed URLs whose path ends in `filename` (so the real
-        extension shows); `public=True` (gallery) gives a long-lived URL.
+        extension shows) and name `viewer`, to whom every view through the link is attributed;
+        `public=True` (gallery) gives a long-lived URL.
         """
+        ...
+
+
+class Resealing(Protocol):
+    """A store that encrypts what it holds and can move a stored object to its newest master key."""
+
+    async def reencrypt(self, key: str) -> bool:
+        """Seal `key` under the newest master key (plain or older-key objects are rewritten in place,
+        readable throughout); False when it already was. Raises DOCUMENT_NOT_FOUND when missing or
+        when it fails verification."""
         ...
 
 

@@ -83,16 +83,17 @@ class TeamReviewService:
         self._links = links
         self._clock = clock
 
-    async def _linked(self, team: TeamView, base_url: str) -> LinkedTeam:
-        return LinkedTeam(team, await self._links.for_team(team, base_url))
+    async def _linked(self, team: TeamView, base_url: str, viewer: Actor | None) -> LinkedTeam:
+        return LinkedTeam(team, await self._links.for_team(team, base_url, viewer))
 
-    async def _linked_player(self, player: PlayerView, base_url: str) -> LinkedPlayer:
-        return LinkedPlayer(player, await self._links.for_player(player, base_url))
+    async def _linked_player(self, player: PlayerView, base_url: str, viewer: Actor | None) -> LinkedPlayer:
+        return LinkedPlayer(player, await self._links.for_player(player, base_url, viewer))
 
     async def list_teams(
         self,
         *,
         base_url: str,
+        viewer: Actor | None = None,
         status: TeamStatus | None = None,
         search: str | None = None,
         church: str | None = None,
@@ -109,17 +110,18 @@ class TeamReviewService:
         )
         async with self._uow() as uow:
             teams, total = await uow.teams.page(query)
-        items = [await self._linked(team, base_url) for team in teams]
+        items = [await self._linked(team, base_url, viewer) for team in teams]
         return Page(items, total, page, page_size)
 
-    async def team(self, team_id: str, *, base_url: str) -> LinkedTeamDetail:
+    async def team(self, team_id: str, *, base_url: str, viewer: Actor | None = None) -> LinkedTeamDetail:
+        """The team with its roster; document links name `viewer` (the staff member asking)."""
         team_id = normalise_team_id(team_id)
         async with self._uow() as uow:
             detail = await uow.teams.detail(team_id)
         if detail is None:
             raise _team_not_found(team_id)
-        players = [await self._linked_player(p, base_url) for p in detail.players]
-        return LinkedTeamDetail(await self._linked(detail.team, base_url), players)
+        players = [await self._linked_player(p, base_url, viewer) for p in detail.players]
+        return LinkedTeamDetail(await self._linked(detail.team, base_url, viewer), players)
 
     async def public_team(self, team_id: str) -> tuple[TeamView, list[PlayerView]]:
         """A confirmed team without links (the public view shows no documents).
@@ -134,14 +136,19 @@ class TeamReviewService:
             raise _team_not_found(team_id)
         return detail.team, detail.players
 
-    async def player(self, player_id: str, *, base_url: str) -> tuple[LinkedPlayer, LinkedTeam]:
+    async def player(
+        self, player_id: str, *, base_url: str, viewer: Actor | None = None
+    ) -> tuple[LinkedPlayer, LinkedTeam]:
         player_id = player_id.strip().upper()
         async with self._uow() as uow:
             found = await uow.teams.player(player_id)
         if found is None:
             raise NotFound(ErrorCode.PLAYER_NOT_FOUND, f"No player has ID {player_id}")
         player, team = found
-        return await self._linked_player(player, base_url), await self._linked(team, base_url)
+        return (
+            await self._linked_player(player, base_url, viewer),
+            await self._linked(team, base_url, viewer),
+        )
 
     async def confirm(self, team_id: str, actor: Actor) -> ReviewOutcome:
         return await self._review(normalise_team_id(team_id), TeamStatus.CONFIRMED, actor, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from icct26.domain.admin.views import DocumentRef, PlayerView, TeamView
+from icct26.domain.audit import Actor
 from icct26.domain.ports import DocumentStore
 
 
@@ -23,22 +24,27 @@ class DocumentLinks:
         self._store = store
         self.ttl_seconds = ttl_seconds
 
-    async def _link(self, ref: DocumentRef, filename: str, base_url: str) -> str:
-        url = await self._store.url_for(ref.storage_key, filename, ttl_seconds=self.ttl_seconds)
+    async def _link(self, ref: DocumentRef, filename: str, base_url: str, viewer: Actor | None) -> str:
+        url = await self._store.url_for(
+            ref.storage_key, filename, ttl_seconds=self.ttl_seconds, viewer=viewer
+        )
         return f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
 
     async def _links(
-        self, refs: Mapping[str, DocumentRef], name: dict[str, str], base_url: str
+        self, refs: Mapping[str, DocumentRef], name: dict[str, str], base_url: str, viewer: Actor | None
     ) -> dict[str, str]:
-        return {kind: await self._link(ref, name[kind], base_url) for kind, ref in refs.items()}
+        return {kind: await self._link(ref, name[kind], base_url, viewer) for kind, ref in refs.items()}
 
-    async def for_team(self, team: TeamView, base_url: str) -> dict[str, str]:
-        """Document kind -> URL for the team's own documents (letter, receipt, photo)."""
+    async def for_team(self, team: TeamView, base_url: str, viewer: Actor | None = None) -> dict[str, str]:
+        """Document kind -> URL for the team's own documents (letter, receipt, photo). The links name
+        `viewer`: every document opened through them is recorded as viewed by them."""
         names = {kind: team_document_filename(ref) for kind, ref in team.documents.items()}
-        return await self._links(team.documents, names, base_url)
+        return await self._links(team.documents, names, base_url, viewer)
 
-    async def for_player(self, player: PlayerView, base_url: str) -> dict[str, str]:
+    async def for_player(
+        self, player: PlayerView, base_url: str, viewer: Actor | None = None
+    ) -> dict[str, str]:
         names = {
             kind: player_document_filename(player.player_id, ref) for kind, ref in player.documents.items()
         }
-        return await self._links(player.documents, names, base_url)
+        return await self._links(player.documents, names, base_url, viewer)

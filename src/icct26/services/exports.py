@@ -2,6 +2,9 @@
 
 Both stream: rows come from a server-side cursor in batches; CSV is encoded batch by batch and
 XLSX is written with xlsxwriter's constant-memory mode into a temporary file.
+
+Document columns say whether each document is there ("yes", "no", or "purged on <date>"), never a
+link: an export outlives any link's lifetime, and copies of it must not open ID documents.
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from icct26.domain.admin.views import ExportRecord, TeamView
+from icct26.domain.admin.views import DocumentRef, ExportRecord, TeamView
 from icct26.services.admin_teams import UnitOfWorkFactory
-from icct26.services.document_links import DocumentLinks
 
 COLUMNS = (
     "team_id",
@@ -50,6 +52,7 @@ COLUMNS = (
     "aadhar_file",
     "subscription_file",
 )
+TEAM_DOCUMENT_KINDS = ("pastor_letter", "payment_receipt", "group_photo")
 CSV_BATCH_ROWS = 500
 # Spreadsheet apps run cells starting with these as formulas (CSV injection); a quote defuses them.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -65,14 +68,12 @@ class ExportService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        links: DocumentLinks,
         timezone: tzinfo,
         *,
         batch_size: int = 500,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._uow = uow
-        self._links = links
         self._tz = timezone
         self._batch_size = batch_size
         self._clock = clock
@@ -83,7 +84,14 @@ class ExportService:
     def _when(self, moment: datetime | None) -> str:
         return moment.astimezone(self._tz).isoformat() if moment else ""
 
-    def _team_cells(self, team: TeamView, links: dict[str, str]) -> list[Any]:
+    def _presence(self, team: TeamView, documents: Mapping[str, DocumentRef], kind: str) -> str:
+        if kind in documents:
+            return "yes"
+        if team.documents_purged_at is not None:
+            return f"purged on {team.documents_purged_at.astimezone(self._tz):%Y-%m-%d}"
+        return "no"
+
+    def _team_cells(self, team: TeamView) -> list[Any]:
         return [
             team.team_id,
             team.name,
@@ -102,45 +110,41 @@ class ExportService:
             team.vice_captain.phone,
             team.vice_captain.email,
             team.vice_captain.whatsapp or "",
-            links.get("pastor_letter", ""),
-            links.get("payment_receipt", ""),
-            links.get("group_photo", ""),
+            *(self._presence(team, team.documents, kind) for kind in TEAM_DOCUMENT_KINDS),
         ]
 
-    async def rows(self, base_url: str) -> AsyncIterator[list[Any]]:
+    async def rows(self) -> AsyncIterator[list[Any]]:
         """Data rows (no header) in team then roster order; a team without players has one row."""
         team_pk: int | None = None
         team_cells: list[Any] = []
         async with self._uow() as uow:
             records: AsyncIterator[ExportRecord] = uow.teams.export_records(self._batch_size)
             async for record in records:
-                if record.team.pk != team_pk:
-                    team_pk = record.team.pk
-                    team_cells = self._team_cells(
-                        record.team, await self._links.for_team(record.team, base_url)
-                    )
+                team = record.team
+                if team.pk != team_pk:
+                    team_pk = team.pk
+                    team_cells = self._team_cells(team)
                 player = record.player
                 if player is None:
                     yield [*team_cells, "", "", "", "", "", ""]
                     continue
-                links = await self._links.for_player(player, base_url)
                 yield [
                     *team_cells,
                     player.player_id,
                     player.position,
                     player.name,
                     player.role or "",
-                    links.get("aadhar", ""),
-                    links.get("subscription", ""),
+                    self._presence(team, player.documents, "aadhar"),
+                    self._presence(team, player.documents, "subscription"),
                 ]
 
-    async def csv_chunks(self, base_url: str) -> AsyncIterator[bytes]:
+    async def csv_chunks(self) -> AsyncIterator[bytes]:
         """UTF-8 CSV, header first, encoded a batch of rows at a time."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(COLUMNS)
         pending = 0
-        async for row in self.rows(base_url):
+        async for row in self.rows():
             writer.writerow([_csv_safe(value) for value in row])
             pending += 1
             if pending >= CSV_BATCH_ROWS:
@@ -150,7 +154,7 @@ class ExportService:
                 pending = 0
         yield buffer.getvalue().encode("utf-8")
 
-    async def write_xlsx(self, base_url: str) -> Path:
+    async def write_xlsx(self) -> Path:
         """Write the workbook to a temporary file and return its path (the caller deletes it)."""
         handle, name = tempfile.mkstemp(prefix="icct26-export-", suffix=".xlsx")
         os.close(handle)
@@ -169,7 +173,7 @@ class ExportService:
             sheet.write_row(0, 0, COLUMNS, workbook.add_format({"bold": True}))
             sheet.freeze_panes(1, 0)
             row_number = 0
-            async for row in self.rows(base_url):
+            async for row in self.rows():
                 row_number += 1
                 sheet.write_row(row_number, 0, row)
             await asyncio.to_thread(workbook.close)

@@ -159,6 +159,8 @@ class FixtureService:
             wanted = set(ids)
             stored = [item for item in await uow.matches.list_matches() if item.id in wanted]
             stored.sort(key=lambda item: item.match.match_number)  # numbers follow the playing order
+            for item in stored:  # live streams get every new match
+                await uow.events.match_changed(item)
             await uow.commit()
         self._on_change()
         return GeneratedFixtures(

@@ -358,10 +358,14 @@ class ScheduleService:
             match = await self._lock(uow, match_id)
             match.ensure_deletable()
             before = audit_summary(match)
+            waiting = [later.id for later in await uow.matches.lock_fed_by(match_id) if later.id is not None]
             await uow.matches.remove(match_id)
             uow.audit.record(
                 AuditEntry(actor, "match.delete", "match", str(match_id), before=before, after=None)
             )
+            await uow.events.match_deleted(match_id)
+            for later_id in waiting:  # their places no longer wait for this match's winner
+                await self._announce(uow, later_id)
             await uow.commit()
             self.generation += 1
 
@@ -436,7 +440,8 @@ class ScheduleService:
                     ErrorCode.INVALID_MATCH_STATE,
                     f"No later match waits for the winner of match {match.match_number}",
                 )
-            return await self._finish_change(uow, filled[0])  # a bracket feeds one match
+            # A bracket feeds one match; `_advance` announced it if it changed.
+            return await self._finish_change(uow, filled[0], announce=False)
 
     async def abandon(self, match_id: int, actor: Actor) -> StoredMatch:
         """Call off a scheduled or live match."""
@@ -467,6 +472,7 @@ class ScheduleService:
             if audit_summary(later) != before:  # the same team again writes nothing
                 await uow.matches.save(later)
                 self._audit(uow, actor, "match.advance", later.id, before, later)
+                await self._announce(uow, later.id)
         return receiving
 
     @staticmethod
@@ -562,12 +568,23 @@ class ScheduleService:
             AuditEntry(actor, action, "match", str(match_id), before=before, after=audit_summary(match))
         )
 
-    async def _finish_change(self, uow: ScheduleUnitOfWork, match_id: int) -> StoredMatch:
+    async def _finish_change(
+        self, uow: ScheduleUnitOfWork, match_id: int, *, announce: bool = True
+    ) -> StoredMatch:
         stored = await uow.matches.get(match_id)
         assert stored is not None  # written in this transaction
+        if announce:
+            await uow.events.match_changed(stored)
         await uow.commit()
         self.generation += 1
         return stored
+
+    @staticmethod
+    async def _announce(uow: ScheduleUnitOfWork, match_id: int) -> None:
+        """Journal a match changed in this transaction besides the one the use case answers with."""
+        stored = await uow.matches.get(match_id)
+        if stored is not None:
+            await uow.events.match_changed(stored)
 
 
 def _not_found(match_id: int) -> NotFound:

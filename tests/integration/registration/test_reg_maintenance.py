@@ -137,7 +137,7 @@ async def test_purge_removes_documents_of_long_rejected_teams(container: Contain
     }
     assert len(old_keys) == 25
 
-    report = await container.documents.purge_rejected()
+    report = await container.documents.purge()
     assert (report.teams, report.files, report.failed_teams) == (1, 25, 0)
     remaining = await document_keys(container.database)
     assert len(remaining) == 50 and not remaining & old_keys

@@ -12,6 +12,8 @@ import pytest_asyncio
 
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
+from icct26.adapters.storage.encrypted import EncryptedDocumentStore
+from icct26.adapters.storage.encryption import Keyring
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.bootstrap import build_document_store
 from icct26.domain.errors import DomainError, ErrorCode
@@ -138,6 +140,48 @@ def test_storage_backend_cloudinary_is_wired_with_its_breaker(tmp_path: Path) ->
         CLOUDINARY_API_SECRET="s",
     )
     breakers = BreakerRegistry()
-    store = build_document_store(settings, LinkSigner("k"), breakers)
+    store = build_document_store(settings, LinkSigner("k"), breakers).inner
     assert isinstance(store, CloudinaryDocumentStore) and store.cloud_name == "demo"
     assert breakers.states() == {"storage:cloudinary": "closed"}
+
+
+async def test_encrypted_documents_are_raw_assets_and_older_image_assets_still_work(
+    stub: CloudinaryStub, tmp_path: Path
+) -> None:
+    legacy_store = cloudinary_store(stub)  # as deployments stored documents before encryption
+    await legacy_store.put_bytes("teams/b0/aadhar-p01-old.png", PNG, "image/png")
+    assert ("image", "teams/b0/aadhar-p01-old") in stub.assets
+
+    inner = CloudinaryDocumentStore(
+        cloud_name=stub.cloud,
+        api_key=stub.api_key,
+        api_secret=stub.api_secret,
+        breakers=BreakerRegistry(),
+        api_base_url=stub.url,
+        delivery_base_url=stub.url,
+        image_prefixes=("gallery/",),
+    )
+    store = EncryptedDocumentStore(
+        inner, Keyring([("k1", os.urandom(32))]), signer=LinkSigner("k"), scratch_root=tmp_path / "tmp"
+    )
+    source = tmp_path / "upload.part"
+    source.write_bytes(PNG)
+    await store.put_file("teams/b1/aadhar-p01-new.png", source, "image/png")
+    stored = stub.assets[("raw", "teams/b1/aadhar-p01-new.png")]  # Cloudinary cannot parse ciphertext
+    assert PNG[:8] not in stored.data and PNG[100:116] not in stored.data
+    assert await read_all(inner, "teams/b1/aadhar-p01-new.png") == stored.data
+    assert b"".join([c async for c in store.read("teams/b1/aadhar-p01-new.png")]) == PNG
+    await inner.put_bytes("gallery/photo.png", PNG, "image/png")
+    assert ("image", "gallery/photo") in stub.assets
+
+    # The document stored as an image before is read, moved to a raw sealed asset, and deleted whole.
+    assert b"".join([c async for c in store.read("teams/b0/aadhar-p01-old.png")]) == PNG
+    assert await store.reencrypt("teams/b0/aadhar-p01-old.png")
+    assert {k for k in stub.assets if "aadhar-p01-old" in k[1]} == {("raw", "teams/b0/aadhar-p01-old.png")}
+    assert b"".join([c async for c in store.read("teams/b0/aadhar-p01-old.png")]) == PNG
+    await legacy_store.put_bytes("teams/b0/aadhar-p01-old.png", PNG, "image/png")  # both copies now
+    await store.delete("teams/b0/aadhar-p01-old.png")
+    assert not {k for k in stub.assets if "aadhar-p01-old" in k[1]}
+    with pytest.raises(DomainError) as missing:
+        await read_all(inner, "teams/b0/aadhar-p01-old.png")
+    assert missing.value.code == ErrorCode.DOCUMENT_NOT_FOUND

@@ -171,6 +171,6 @@ def test_storage_backend_s3_is_wired_with_its_breaker(tmp_path: Path) -> None:
         S3_ENDPOINT_URL="http://x",
     )
     breakers = BreakerRegistry()
-    store = build_document_store(settings, LinkSigner("k"), breakers)
+    store = build_document_store(settings, LinkSigner("k"), breakers).inner
     assert isinstance(store, S3DocumentStore) and store.bucket == "docs"
     assert breakers.states() == {"storage:s3": "closed"}

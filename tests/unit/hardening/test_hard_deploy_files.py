@@ -17,6 +17,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from icct26.adapters.storage.encryption import new_key_entry
 from icct26.config import ConfigError, Settings, load_settings
 from tests.support.compose_env import service_environment
 
@@ -112,7 +113,10 @@ def test_compose_refuses_a_wildcard_cors_and_starts_once_the_deployer_sets_the_s
 ) -> None:
     with pytest.raises(ConfigError, match="CORS_ORIGINS"):
         effective_settings(deployment(tmp_path / "a", f"SECRET_KEY={STRONG_SECRET}"), service)
-    project = deployment(tmp_path / "b", f"SECRET_KEY={STRONG_SECRET}", "CORS_ORIGINS=https://icct26.example")
+    secrets = (f"SECRET_KEY={STRONG_SECRET}", "CORS_ORIGINS=https://icct26.example")
+    with pytest.raises(ConfigError, match="DOCUMENT_ENCRYPTION_KEYS"):
+        effective_settings(deployment(tmp_path / "b", *secrets), service)
+    project = deployment(tmp_path / "c", *secrets, f"DOCUMENT_ENCRYPTION_KEYS={new_key_entry('k1')}")
     settings = effective_settings(project, service)
     assert settings.is_production
     assert settings.database_url == "postgresql+asyncpg://icct26:icct26@db:5432/icct26"

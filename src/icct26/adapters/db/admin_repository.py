@@ -62,6 +62,7 @@ _TEAM_COLUMNS = (
     T.status_changed_at,
     T.status_changed_by,
     T.submitted_at,
+    T.documents_purged_at,
     _PLAYER_COUNT,
     _TEAM_DOCUMENTS,
 )
@@ -98,6 +99,7 @@ def _team_view(row: Row[Any]) -> TeamView:
         status_changed_by=row.status_changed_by,
         submitted_at=row.submitted_at,
         documents=_refs(row.team_documents),
+        documents_purged_at=row.documents_purged_at,
     )
 
 

@@ -204,6 +204,24 @@ class AuditRecord(IdentityAuditBase):
     request_id: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
+class DocumentAccessRecord(IdentityAuditBase):
+    """A document served through a signed link. Team, player and kind are copied, not referenced,
+    so the record outlives the document (purges delete documents, never their access record)."""
+
+    __tablename__ = "document_access"
+    __table_args__ = (Index("ix_document_access_team_time", "team_id", "accessed_at"),)
+
+    accessed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    actor_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    document: Mapped[str | None] = mapped_column(String(32), default=None)
+    team_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    player_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
 class MatchRecord(IdentityAuditBase):
     __tablename__ = "matches"
     __table_args__ = (
@@ -246,6 +264,20 @@ class MatchRecord(IdentityAuditBase):
     margin: Mapped[int | None] = mapped_column(Integer, default=None)
     margin_type: Mapped[str | None] = mapped_column(String(8), default=None)
     won_by_batting_first: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # Bumped by every saved change: the calendar feed's SEQUENCE, so subscribed calendars update.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class ScheduleEventRecord(IdentityAuditBase):
+    """The journal of live schedule events: one row per match change, written in the change's
+    transaction and announced with NOTIFY; ids are the SSE event ids on every instance. Pruned to the
+    last SSE_REPLAY_EVENTS rows (the `Last-Event-ID` resume window)."""
+
+    __tablename__ = "schedule_events"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    match_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: deletions are events too
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON sent as the event's data
 
 
 class GalleryImageRecord(IdentityAuditBase):

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, union, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, true, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,16 +208,17 @@ class SqlDocumentRecords:
         )
         return set((await self._session.execute(stmt)).scalars())
 
-    async def purgeable(self, rejected_before: datetime) -> list[PurgeableTeam]:
+    async def purgeable(self, rejected_before: datetime, *, every_team: bool = False) -> list[PurgeableTeam]:
         rejected_at = func.coalesce(TeamRecord.status_changed_at, TeamRecord.updated_at)
+        due = (
+            true()
+            if every_team
+            else (TeamRecord.status == TeamStatus.REJECTED.value) & (rejected_at < rejected_before)
+        )
         stmt = (
             select(TeamRecord.id, TeamRecord.team_id, DocumentRecord.storage_key)
             .outerjoin(DocumentRecord, DocumentRecord.team_pk == TeamRecord.id)
-            .where(
-                TeamRecord.status == TeamStatus.REJECTED.value,
-                TeamRecord.documents_purged_at.is_(None),
-                rejected_at < rejected_before,
-            )
+            .where(TeamRecord.documents_purged_at.is_(None), due)
             .order_by(TeamRecord.id, DocumentRecord.id)
         )
         teams: dict[int, tuple[str, list[str]]] = {}
@@ -226,6 +227,18 @@ class SqlDocumentRecords:
             if key is not None:
                 keys.append(key)
         return [PurgeableTeam(pk, team_id, tuple(keys)) for pk, (team_id, keys) in teams.items()]
+
+    async def keys_after(self, after_pk: int, limit: int) -> list[tuple[int, str]]:
+        stmt = (
+            select(DocumentRecord.id, DocumentRecord.storage_key)
+            .where(DocumentRecord.id > after_pk)
+            .order_by(DocumentRecord.id)
+            .limit(limit)
+        )
+        return [(row.id, row.storage_key) for row in (await self._session.execute(stmt)).all()]
+
+    async def count(self) -> int:
+        return int((await self._session.execute(select(func.count(DocumentRecord.id)))).scalar_one())
 
     async def forget(self, team_pk: int, purged_at: datetime) -> None:
         await self._session.execute(

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, tuple_
+from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from icct26.adapters.db.audit import SqlAuditLog
+from icct26.adapters.db.engine import Database
 from icct26.adapters.db.models import MatchRecord, TeamRecord
+from icct26.adapters.db.schedule_events import JournalSettings, SqlMatchEventJournal
 from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import team_name_key
@@ -281,10 +283,18 @@ class SqlMatchRepository:
             setattr(record, name, value)
         # Set explicitly: the ETag of the public list depends on updated_at moving on every change.
         record.updated_at = datetime.now(UTC)
+        record.version += 1
         await self._flush(match)
 
     async def remove(self, match_id: int) -> None:
         self._locked.pop(match_id, None)
+        # The places this match fed lose their feeder (ON DELETE SET NULL): those matches change too.
+        fed = or_(MatchRecord.team1_from_pk == match_id, MatchRecord.team2_from_pk == match_id)
+        await self._session.execute(
+            update(MatchRecord)
+            .where(fed)
+            .values(updated_at=datetime.now(UTC), version=MatchRecord.version + 1)
+        )
         await self._session.execute(delete(MatchRecord).where(MatchRecord.id == match_id))
 
     async def _flush(self, match: Match) -> None:
@@ -311,6 +321,7 @@ class SqlMatchRepository:
             team2_code=team2_code,
             created_at=record.created_at,
             updated_at=record.updated_at,
+            version=record.version,
         )
 
 
@@ -343,13 +354,22 @@ class SqlTeamDirectory:
 
 
 class SqlScheduleUnitOfWork(SqlUnitOfWork):
-    """Matches, team lookups and the audit log in one transaction."""
+    """Matches, team lookups, the audit log and the live-event journal in one transaction.
+
+    Without `journal` (repository tests) recording an event fails loudly instead of skipping it."""
 
     matches: SqlMatchRepository
     teams: SqlTeamDirectory
     audit: SqlAuditLog
+    events: SqlMatchEventJournal
+
+    def __init__(self, database: Database, journal: JournalSettings | None = None) -> None:
+        super().__init__(database)
+        self._journal = journal
 
     def _bind(self, session: AsyncSession) -> None:
         self.matches = SqlMatchRepository(session)
         self.teams = SqlTeamDirectory(session)
         self.audit = SqlAuditLog(session)
+        if self._journal is not None:
+            self.events = SqlMatchEventJournal(session, self._journal)

@@ -5,7 +5,8 @@ examples.py) builds before sending every request here: churches 1-5, confirmed t
 "Immanuel Warriors" and ICCT-002 "Gandhipuram Strikers", pending ICCT-003 and ICCT-004, confirmed
 ICCT-005 and ICCT-006 (church 5), staff accounts 1 (admin), 2 and 3 (viewers), matches 1-7 in the
 states their examples need, a generated knockout (match 8 abandoned, match 9 waiting for its winner),
-gallery image 1.
+gallery image 1, and two recorded document views (ICCT-001's pastor letter and its first player's
+Aadhaar card, opened by account 1).
 Each example that changes something has a target of its own, so they can run in any order.
 An operation missing here still gets an example built from its schema; the test asks for one here.
 """
@@ -82,6 +83,66 @@ _EXPORT_CSV = "\r\n".join(
         "",
     ]
 )
+_MATCH_23 = (
+    '{"id":13,"round":"Cup Final","round_number":5,"match_number":23,"team1":"Winner of Match 21",'
+    '"team2":"Winner of Match 22","team1_id":null,"team2_id":null,"team1_from":11,"team2_from":12,'
+    '"overs_per_innings":20,"status":"scheduled","toss_winner":null,"toss_choice":null,'
+    '"scheduled_start_time":"2026-02-08T09:30:00+05:30","actual_start_time":null,"match_end_time":null,'
+    '"team1_first_innings_runs":null,"team1_first_innings_wickets":null,"team2_first_innings_runs":null,'
+    '"team2_first_innings_wickets":null,"team1_first_innings_overs":null,"team2_first_innings_overs":null,'
+    '"first_innings_team":null,"second_innings_team":null,"match_score_url":null,"result":null,'
+    '"created_at":"2026-01-24T12:41:07+05:30","updated_at":"2026-01-24T12:41:07+05:30"}'
+)
+_EVENT_STREAM = "\r\n".join(
+    [": connected", "retry: 2000", "", "id: 28", "event: match", f"data: {_MATCH_23}", "", ": heartbeat", ""]
+)
+_CALENDAR = "\r\n".join(
+    [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//ICCT26//Tournament schedule//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:ICCT26 Church Cricket Tournament (ICCT-005)",
+        "X-WR-TIMEZONE:Asia/Kolkata",
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Kolkata",
+        "COMMENT:This timezone only works from 1970-01-01 to 2038-01-01.",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZNAME:IST",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+        "BEGIN:VEVENT",
+        "SUMMARY:Immanuel Warriors vs Peelamedu Pilgrims",
+        "DTSTART;TZID=Asia/Kolkata:20260131T123000",
+        "DTEND;TZID=Asia/Kolkata:20260131T153000",
+        "DTSTAMP:20260124T071107Z",
+        "UID:match-9@icct26",
+        "SEQUENCE:1",
+        "CREATED:20260120T024500Z",
+        "DESCRIPTION:Final\\, match 12\\nStatus: scheduled",
+        "LAST-MODIFIED:20260124T071107Z",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "SUMMARY:Gandhipuram Strikers vs Peelamedu Pilgrims",
+        "DTSTART;TZID=Asia/Kolkata:20260207T123000",
+        "DTEND;TZID=Asia/Kolkata:20260207T153000",
+        "DTSTAMP:20260124T071107Z",
+        "UID:match-12@icct26",
+        "SEQUENCE:0",
+        "CREATED:20260124T071107Z",
+        "DESCRIPTION:Cup Semi-finals\\, match 22\\nStatus: scheduled",
+        "LAST-MODIFIED:20260124T071107Z",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+)
 _DOCUMENTS_NOTE = "Document links are signed and expire after SIGNED_URL_TTL_SECONDS (shortened here)."
 
 
@@ -89,7 +150,7 @@ EXAMPLES: dict[str, Example] = {
     # --- health -----------------------------------------------------------------------------
     "health": Example(200, {"status": "healthy", "database": "connected", "version": "0.1.0", "details": {}}),
     "healthLive": Example(200, {"status": "alive"}),
-    "healthReady": Example(200, {"status": "ready", "database": "ok", "schema": "0001"}),
+    "healthReady": Example(200, {"status": "ready", "database": "ok", "schema": "0006"}),
     # --- registration -----------------------------------------------------------------------
     "registerTeam": Example(
         201,
@@ -294,6 +355,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
                 {
                     "teamId": "ICCT-002",
@@ -354,6 +419,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
             ],
             "total": 3,
@@ -426,6 +495,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
                 "players": [
                     {
@@ -530,6 +603,10 @@ EXAMPLES: dict[str, Example] = {
                     "pastor_letter": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzLzhlNTAxODYzY2UwYjUyOGFlNTQzYmVjZiIsMzAwXQ.aXPe8A.baqg0MJ2FXyvZr78tr6-cvxbKJ4/pastor_letter.pdf",
                     "groupPhoto": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
                     "group_photo": "http://127.0.0.1:8000/documents/WyJ1cGxvYWRzL2U5NDZmMzgyNWUwZmZkM2Q2NjI3MmU4NSIsMzAwXQ.aXPe8A.8fwrI2xbbrXHdQBTuzCkPG20S6M/group_photo.jpg",
+                    "documentsPurgedAt": None,
+                    "documents_purged_at": None,
+                    "documentsNote": None,
+                    "documents_note": None,
                 },
             },
         },
@@ -648,6 +725,41 @@ EXAMPLES: dict[str, Example] = {
             "page_size": 50,
         },
         query={"page": "1"},
+    ),
+    "adminDocumentAccess": Example(
+        200,
+        {
+            "success": True,
+            "data": [
+                {
+                    "id": 2,
+                    "at": "2026-01-24T12:44:31+05:30",
+                    "actor_id": 1,
+                    "actor_email": "organiser@example.org",
+                    "team_id": "ICCT-001",
+                    "player_id": "ICCT-001-P01",
+                    "document": "aadhar",
+                    "ip": "127.0.0.1",
+                    "request_id": "4d1c0b6f9e2a48d7a5f3c8e1b2d69a07",
+                },
+                {
+                    "id": 1,
+                    "at": "2026-01-24T12:43:02+05:30",
+                    "actor_id": 1,
+                    "actor_email": "organiser@example.org",
+                    "team_id": "ICCT-001",
+                    "player_id": None,
+                    "document": "pastor_letter",
+                    "ip": "127.0.0.1",
+                    "request_id": "9b27e5d04c8f4a1e8f6d3b2a7c105e44",
+                },
+            ],
+            "total": 2,
+            "page": 1,
+            "page_size": 50,
+        },
+        query={"team_id": "ICCT-001"},
+        note="Views are written in batches: one appears here within about a second of the download.",
     ),
     # --- admin: churches --------------------------------------------------------------------
     "adminListChurches": Example(
@@ -1438,6 +1550,16 @@ EXAMPLES: dict[str, Example] = {
         path={"match_id": 8},
         json={"team": "ICCT-005"},
     ),
+    "streamScheduleEvents": Example(
+        200,
+        _EVENT_STREAM,
+        headers={"Last-Event-ID": "27"},
+        response_type="text/event-stream",
+        note="The stream stays open: `curl -N` shows each event as it comes. Here event 28 (the match "
+        "generated after event 27) is sent first, then the changes as they happen, with a heartbeat "
+        "comment in every quiet period.",
+    ),
+    "getScheduleCalendar": Example(200, _CALENDAR, query={"team": "ICCT-005"}, response_type="text/calendar"),
     # --- gallery ----------------------------------------------------------------------------
     "listGalleryImages": Example(
         200,
@@ -1488,6 +1610,7 @@ EXAMPLES: dict[str, Example] = {
         },
         response_type="application/pdf",
         note="Admins never build this URL: it comes signed in the team's `pastorLetter`, `aadharFile`, "
-        "... fields, and expires after SIGNED_URL_TTL_SECONDS.",
+        "... fields, names the staff account it was given to, and expires after SIGNED_URL_TTL_SECONDS. "
+        "Every view is recorded (`GET /admin/document-access`).",
     ),
 }

@@ -57,12 +57,18 @@ def cacheable_json(
 
     The body is compressed by the app's gzip layer like any other answer.
     """
-    body = msgspec.json.encode(payload)
+    return cacheable_body(request, msgspec.json.encode(payload), "application/json", max_age=max_age)
+
+
+def cacheable_body(
+    request: Request[Any, Any, Any], body: bytes, media_type: str, *, max_age: int = MAX_AGE_SECONDS
+) -> Response[bytes]:
+    """`cacheable_json` for a body that is already encoded (e.g. a calendar)."""
     etag = strong_etag(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(content=body, status_code=HTTP_200_OK, media_type="application/json", headers=headers)
+    return Response(content=body, status_code=HTTP_200_OK, media_type=media_type, headers=headers)
 
 
 @dataclass(frozen=True, slots=True)

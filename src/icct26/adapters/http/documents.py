@@ -1,8 +1,9 @@
-"""Serves documents of the `local` store through signed, expiring links.
+"""Serves stored documents through signed, expiring links (decrypted as they stream).
 
-The route is public: the signed token is the credential. An expired or altered token, or a
-document that is gone, is 404 DOCUMENT_NOT_FOUND. The content type comes from the stored bytes
-(the filename in the URL is not signed, so it only names the download).
+The route is public: the signed token is the credential. An expired or altered token, a document
+that is gone, or one that fails its integrity check is 404 DOCUMENT_NOT_FOUND. The content type
+comes from the stored bytes (the filename in the URL is not signed, so it only names the download).
+Every view is recorded for the admins (who, what, when, from where), off the download path.
 
 Organisers open these links from the admin page in a new tab ("VIEW PDF", thumbnails), so a dead
 link answers a browser (`Accept` preferring text/html) with a small page saying what to do instead
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
@@ -22,12 +24,16 @@ from litestar.response import Stream
 
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.file_docs import file_operation
+from icct26.adapters.http.middleware.asgi import request_id_of
 from icct26.adapters.http.middleware.policy import route_policy
+from icct26.adapters.http.middleware.rate_limit import client_ip
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
+from icct26.domain.document_access import DocumentView
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import DocumentStore
+from icct26.services.document_access import DocumentAccessService
 
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -87,7 +93,7 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     operation_id="getDocument",
     summary="Open a document through a signed, short-lived link",
     tags=["documents"],
-    dependencies=provide("signer", "settings", "storage"),
+    dependencies=provide("signer", "settings", "storage", "document_access"),
     # Stored documents open in the browser's own PDF or image viewer, which `default-src 'none'` breaks.
     opt=route_policy(csp=b""),
     responses=problem_responses(*REQUEST_ERRORS, ErrorCode.DOCUMENT_NOT_FOUND),
@@ -102,18 +108,30 @@ async def get_document(
     signer: NamedDependency[LinkSigner],
     settings: NamedDependency[Settings],
     storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
+    document_access: NamedDependency[DocumentAccessService],
     token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
 ) -> Stream | Response[str]:
     try:
-        key = signer.verify(token, settings.signed_url_ttl_seconds)
-        chunks = storage.read(key)
-        # Read the first chunk before answering, so a missing file is a 404 rather than a broken 200.
+        link = signer.verify_link(token, settings.signed_url_ttl_seconds)
+        chunks = storage.read(link.key)
+        # Read the first chunk before answering, so a missing or damaged file is a 404 rather than a
+        # broken 200 (the store verifies an encrypted file whole before its first byte comes out).
         first = await anext(chunks, b"")
     except DomainError as exc:
         if exc.code is ErrorCode.DOCUMENT_NOT_FOUND and prefers_html(request):
             return dead_link_page()
         raise
+    key = link.key
+    document_access.record(
+        DocumentView(
+            storage_key=key,
+            at=datetime.now(UTC),
+            viewer_id=link.viewer_id,
+            ip=client_ip(request.scope),
+            request_id=request_id_of(request.scope),
+        )
+    )
     media_type = content_type_of(first)
     disposition = "inline" if media_type != FALLBACK_TYPE else "attachment"
     safe_name = _UNSAFE_FILENAME.sub("_", filename)[-100:] or "document"

@@ -30,6 +30,7 @@ from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
+from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
 from icct26.services.admin_teams import TeamReviewService
 
@@ -70,13 +71,15 @@ async def get_team(
     team_id: Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)],
 ) -> Response[PublicTeamResponse | StaffTeamResponse]:
     vary = {"Vary": "Authorization"}
-    if await optional_principal(request) is None:
+    principal = await optional_principal(request)
+    if principal is None:
         team, players = await review.public_team(team_id)
         body = PublicTeamResponse(
             success=True, team=public_team_out(team), players=[public_player_out(p) for p in players]
         )
         return Response(body, headers={**vary, "Cache-Control": "no-cache"})
-    detail = await review.team(team_id, base_url=request_base_url(request, settings))
+    viewer = Actor(principal.user_id, principal.email)
+    detail = await review.team(team_id, base_url=request_base_url(request, settings), viewer=viewer)
     staff_body = StaffTeamResponse(
         success=True,
         team=admin_team_out(detail.team, settings.timezone),

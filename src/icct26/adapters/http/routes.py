@@ -12,6 +12,7 @@ from icct26.adapters.http.health import HealthController
 from icct26.adapters.http.public_teams import get_team
 from icct26.adapters.http.registration import registration_router
 from icct26.adapters.http.schedule import ScheduleController
+from icct26.adapters.http.schedule_feed import ScheduleFeedController
 from icct26.config import Settings
 
 
@@ -20,6 +21,7 @@ def route_handlers(settings: Settings) -> list[Any]:
         HealthController,
         ScheduleController,
         FixturesController,
+        ScheduleFeedController,
         gallery_router(settings),
         AuthController,
         admin_router(),

@@ -8,7 +8,10 @@
 
 Images (PNG/JPEG/WebP) are `image` resources whose public ID is the key without its extension;
 everything else (PDF) is a `raw` resource whose public ID is the whole key. Either way the delivery
-path ends in the key's real extension. Calls run inside the "storage:cloudinary" breaker.
+path ends in the key's real extension. With `image_prefixes` (documents are encrypted: Cloudinary
+could not process them as images), only keys under those prefixes (gallery photos) are images and
+every other key is `raw`; a document stored as an image before that is still read and deleted.
+Calls run inside the "storage:cloudinary" breaker.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -28,6 +31,8 @@ import httpx
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
 from icct26.config import Settings
+from icct26.domain.audit import Actor
+from icct26.domain.errors import NotFound
 from icct26.domain.ports import StoredObject
 
 BREAKER_NAME = "storage:cloudinary"
@@ -105,8 +110,10 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         delivery_base_url: str = "https://res.cloudinary.com",
         timeout_seconds: float = 30.0,
         list_page_size: int = 500,
+        image_prefixes: Sequence[str] | None = None,
     ) -> None:
         self.cloud_name = cloud_name
+        self._image_prefixes = None if image_prefixes is None else tuple(image_prefixes)
         self.api_key = api_key
         self._secret = api_secret
         self.api_base = api_base_url.rstrip("/")
@@ -125,7 +132,9 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, breakers: BreakerRegistry) -> CloudinaryDocumentStore:
+    def from_settings(
+        cls, settings: Settings, breakers: BreakerRegistry, image_prefixes: Sequence[str] | None = None
+    ) -> CloudinaryDocumentStore:
         return cls(
             cloud_name=settings.cloudinary_cloud_name,
             api_key=settings.cloudinary_api_key,
@@ -136,6 +145,7 @@ class CloudinaryDocumentStore(UploadsFileByFile):
             api_base_url=settings.cloudinary_api_base_url,
             delivery_base_url=settings.cloudinary_delivery_base_url,
             timeout_seconds=settings.storage_timeout_seconds,
+            image_prefixes=image_prefixes,
         )
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -155,8 +165,19 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         if response.status_code >= 400:
             raise CloudinaryHTTPError(response.status_code, response.text)
 
+    def _assets(self, key: str) -> list[Asset]:
+        """Where `key` lives: its asset, then (documents stored before `image_prefixes`) the image
+        asset it had."""
+        natural = Asset.of(key)
+        if self._image_prefixes is None or key.startswith(self._image_prefixes):
+            return [natural]
+        raw = Asset("raw", key, key)
+        return [raw] if natural == raw else [raw, natural]
+
     def delivery_url(self, key: str) -> str:
-        asset = Asset.of(key)
+        return self._delivery_url(self._assets(key)[0])
+
+    def _delivery_url(self, asset: Asset) -> str:
         signature = delivery_signature(asset.delivery_path, self._secret)
         return (
             f"{self.delivery_base}/{quote(self.cloud_name)}/{asset.resource_type}/{DELIVERY_TYPE}"
@@ -164,7 +185,7 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         )
 
     async def _upload(self, key: str, content: Any, content_type: str) -> None:
-        asset = Asset.of(key)
+        asset = self._assets(key)[0]
         data = self._signed(
             {
                 "public_id": asset.public_id,
@@ -198,10 +219,10 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         await self._calls(self._upload, key, data, content_type)
 
     async def read(self, key: str) -> AsyncIterator[bytes]:
-        url = self.delivery_url(key)
+        *preferred, last = self._assets(key)
         async with self._client() as client:
 
-            async def open_stream() -> httpx.Response:
+            async def open_stream(url: str) -> httpx.Response:
                 response = await client.send(client.build_request("GET", url), stream=True)
                 if response.status_code >= 400:
                     body = await response.aread()
@@ -209,7 +230,15 @@ class CloudinaryDocumentStore(UploadsFileByFile):
                     raise CloudinaryHTTPError(response.status_code, body.decode(errors="replace"))
                 return response
 
-            response = await self._calls(open_stream)
+            response: httpx.Response | None = None
+            for asset in preferred:
+                try:
+                    response = await self._calls(open_stream, self._delivery_url(asset))
+                    break
+                except NotFound:
+                    continue  # not there: try where it was stored before
+            if response is None:
+                response = await self._calls(open_stream, self._delivery_url(last))
             try:
                 async for chunk in response.aiter_bytes(CHUNK):
                     yield chunk
@@ -219,15 +248,24 @@ class CloudinaryDocumentStore(UploadsFileByFile):
                 await response.aclose()
 
     async def delete(self, key: str) -> None:
-        asset = Asset.of(key)
+        await self._destroy(self._assets(key))
 
-        async def destroy() -> None:
-            data = self._signed({"public_id": asset.public_id, "type": DELIVERY_TYPE, "invalidate": "true"})
-            async with self._client() as client:
-                response = await client.post(self._api(asset.resource_type, "destroy"), data=data)
-            self._check(response)  # {"result": "not found"} is a 200: deleting twice is fine
+    async def drop_superseded(self, key: str) -> None:
+        """Remove the older (image) asset of a document rewritten as a raw asset."""
+        await self._destroy(self._assets(key)[1:])
 
-        await self._calls(destroy)
+    async def _destroy(self, assets: list[Asset]) -> None:
+        for asset in assets:
+
+            async def destroy(asset: Asset = asset) -> None:
+                data = self._signed(
+                    {"public_id": asset.public_id, "type": DELIVERY_TYPE, "invalidate": "true"}
+                )
+                async with self._client() as client:
+                    response = await client.post(self._api(asset.resource_type, "destroy"), data=data)
+                self._check(response)  # {"result": "not found"} is a 200: deleting twice is fine
+
+            await self._calls(destroy)
 
     async def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         for resource_type in ("image", "raw"):
@@ -257,7 +295,9 @@ class CloudinaryDocumentStore(UploadsFileByFile):
         page: dict[str, Any] = response.json()
         return page
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
         # Signed delivery URLs do not expire (expiring ones need Cloudinary token authentication);
         # the signature still makes them unguessable and tamper-proof, and nothing is listable.
         return self.delivery_url(key)

@@ -23,6 +23,7 @@ from loguru import logger
 
 from icct26.adapters.storage.remote import storage_unavailable
 from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
+from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode, NotFound
 from icct26.domain.ports import FileToStore, StoredObject
 
@@ -45,7 +46,11 @@ def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
 def _place_file(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        os.link(source, target)
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            # A rewrite (re-encryption): swap the new file in whole; open readers keep the old one.
+            _write_atomically(target, lambda partial: os.link(source, partial))
     except OSError as exc:
         if exc.errno not in _NO_LINK:
             raise
@@ -132,7 +137,9 @@ class LocalDocumentStore:
         for item in await asyncio.to_thread(scan):
             yield item
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
         # Public (gallery) links are signed too, just long-lived: nothing is listable.
-        token = self.signer.sign(key, PUBLIC_LINK_TTL_SECONDS if public else ttl_seconds)
+        token = self.signer.sign(key, PUBLIC_LINK_TTL_SECONDS if public else ttl_seconds, viewer)
         return f"{self.base_url}{DOCUMENT_ROUTE}/{token}/{quote(filename)}"

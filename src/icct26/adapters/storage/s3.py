@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
 from icct26.config import Settings
+from icct26.domain.audit import Actor
 from icct26.domain.ports import StoredObject
 
 BREAKER_NAME = "storage:s3"
@@ -173,7 +174,9 @@ class S3DocumentStore(UploadsFileByFile):
                 if not page.get("IsTruncated") or not token:
                     return
 
-    async def url_for(self, key: str, filename: str, *, ttl_seconds: int, public: bool = False) -> str:
+    async def url_for(
+        self, key: str, filename: str, *, ttl_seconds: int, public: bool = False, viewer: Actor | None = None
+    ) -> str:
         # Presigning is a local computation (no request to S3): no breaker, and one reusable
         # synchronous client signs every link (an admin page holds a hundred of them).
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"

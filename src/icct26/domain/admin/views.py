@@ -50,6 +50,9 @@ class TeamView:
     status_changed_by: str | None
     submitted_at: datetime
     documents: Mapping[str, DocumentRef] = field(default_factory=dict)  # team documents by kind
+    # When every document of the team was deleted (rejected long ago, or kept no longer after the
+    # tournament); None while they are kept.
+    documents_purged_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

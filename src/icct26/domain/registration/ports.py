@@ -132,9 +132,16 @@ class DocumentRecords(Protocol):
         """Which of `keys` a document or gallery row still points to."""
         ...
 
-    async def purgeable(self, rejected_before: datetime) -> list[PurgeableTeam]:
-        """Rejected teams (before the cut-off) whose documents were not purged yet."""
+    async def purgeable(self, rejected_before: datetime, *, every_team: bool = False) -> list[PurgeableTeam]:
+        """Teams whose documents were not purged yet: rejected before the cut-off, or with
+        `every_team` (the retention after the tournament has passed) all of them."""
         ...
+
+    async def keys_after(self, after_pk: int, limit: int) -> list[tuple[int, str]]:
+        """(pk, storage key) of up to `limit` documents with a larger pk, in pk order."""
+        ...
+
+    async def count(self) -> int: ...
 
     async def forget(self, team_pk: int, purged_at: datetime) -> None:
         """Delete the team's document rows and mark the team as purged."""

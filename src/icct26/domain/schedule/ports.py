@@ -21,6 +21,7 @@ class StoredMatch:
     team2_code: str | None
     created_at: datetime
     updated_at: datetime
+    version: int = 0  # saved changes so far (a calendar entry's SEQUENCE)
 
     @property
     def id(self) -> int:
@@ -96,8 +97,19 @@ class TeamDirectory(Protocol):
         ...
 
 
+class MatchEventJournal(Protocol):
+    """Live events for spectators: recorded in the change's transaction, announced to every instance
+    when it commits (nothing is announced for a change that rolls back)."""
+
+    async def match_changed(self, stored: StoredMatch) -> None:
+        """The match as it is after this change (call once the change is written)."""
+        ...
+
+    async def match_deleted(self, match_id: int) -> None: ...
+
+
 class ScheduleUnitOfWork(Protocol):
-    """One transaction over matches, teams and the audit log."""
+    """One transaction over matches, teams, the audit log and the live-event journal."""
 
     @property
     def matches(self) -> MatchRepository: ...
@@ -107,6 +119,9 @@ class ScheduleUnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def events(self) -> MatchEventJournal: ...
 
     async def __aenter__(self) -> ScheduleUnitOfWork: ...
 

@@ -7,6 +7,7 @@ from litestar.datastructures import CacheControlHeader
 
 from icct26.adapters.http.admin.audit import AuditLogController
 from icct26.adapters.http.admin.churches import AdminChurchesController
+from icct26.adapters.http.admin.document_access import DocumentAccessController
 from icct26.adapters.http.admin.login import AuthController
 from icct26.adapters.http.admin.teams import AdminPlayersController, AdminTeamsController
 from icct26.adapters.http.admin.users import AdminUsersController
@@ -38,5 +39,6 @@ def admin_router() -> Router:
             AdminUsersController,
             AuditLogController,
             AdminEmailsController,
+            DocumentAccessController,
         ],
     )

@@ -137,6 +137,7 @@ class AdminTeamsController(Controller):
     ) -> TeamListResponse:
         result = await review.list_teams(
             base_url=request_base_url(request, settings),
+            viewer=actor_of(request),
             status=status,
             search=search,
             church=church,
@@ -157,7 +158,8 @@ class AdminTeamsController(Controller):
         operation_id="adminExportTeams",
         summary="Download every team and player (CSV or XLSX, streamed)",
         description="One row per player with the team's columns; a team without players has one row. "
-        "Document columns hold signed URLs that expire after SIGNED_URL_TTL_SECONDS.",
+        "Document columns say whether each document is there: `yes`, `no` or `purged on <date>` "
+        "(never a link: an export outlives links, and its copies must not open ID documents).",
         responses=problem_responses(*READ_ERRORS),
         operation_class=file_operation(
             MEDIA_TYPES.values(), "The file, as an attachment (`Content-Disposition`)"
@@ -165,19 +167,15 @@ class AdminTeamsController(Controller):
     )
     async def export(
         self,
-        request: Request[Any, Any, Any],
         exports: NamedDependency[ExportService],
-        settings: NamedDependency[Settings],
         export_format: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv",
     ) -> Stream:
-        exports = exports
-        base_url = request_base_url(request, settings)
         filename = exports.filename(export_format)
         content: AsyncIterator[bytes]
         if export_format == "xlsx":
-            content = _file_chunks(await exports.write_xlsx(base_url))
+            content = _file_chunks(await exports.write_xlsx())
         else:
-            content = exports.csv_chunks(base_url)
+            content = exports.csv_chunks()
         return Stream(
             content,
             media_type=MEDIA_TYPES[export_format],
@@ -200,7 +198,9 @@ class AdminTeamsController(Controller):
         settings: NamedDependency[Settings],
         team_id: TeamId,
     ) -> TeamDetailResponse:
-        detail = await review.team(team_id, base_url=request_base_url(request, settings))
+        detail = await review.team(
+            team_id, base_url=request_base_url(request, settings), viewer=actor_of(request)
+        )
         tz = settings.timezone
         return TeamDetailResponse(
             success=True,
@@ -270,7 +270,9 @@ class AdminPlayersController(Controller):
         settings: NamedDependency[Settings],
         player_id: Annotated[str, Parameter(description="e.g. ICCT-001-P01", max_length=48)],
     ) -> PlayerDetailResponse:
-        player, team = await review.player(player_id, base_url=request_base_url(request, settings))
+        player, team = await review.player(
+            player_id, base_url=request_base_url(request, settings), viewer=actor_of(request)
+        )
         return PlayerDetailResponse(
             success=True,
             data=PlayerDetailData(

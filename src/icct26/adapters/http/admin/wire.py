@@ -66,6 +66,11 @@ class AdminTeamOut(msgspec.Struct):
     pastor_letter: str | None
     groupPhoto: str | None
     group_photo: str | None
+    # Set once the team's documents were purged (their URLs are then null): when, and a sentence.
+    documentsPurgedAt: str | None = None
+    documents_purged_at: str | None = None
+    documentsNote: str | None = None  # "Documents purged on 2027-03-01"
+    documents_note: str | None = None
 
 
 class AdminPlayerOut(msgspec.Struct):
@@ -152,6 +157,12 @@ def admin_team_out(linked: LinkedTeam, tz: tzinfo) -> AdminTeamOut:
     cap, vice = team.captain, team.vice_captain
     submitted = team.submitted_at.astimezone(tz).isoformat()
     changed_at = _iso(team.status_changed_at, tz)
+    purged_at = _iso(team.documents_purged_at, tz)
+    purged_note = (
+        f"Documents purged on {team.documents_purged_at.astimezone(tz):%Y-%m-%d}"
+        if team.documents_purged_at
+        else None
+    )
     receipt, letter, photo = (
         links.get("payment_receipt"),
         links.get("pastor_letter"),
@@ -201,6 +212,10 @@ def admin_team_out(linked: LinkedTeam, tz: tzinfo) -> AdminTeamOut:
         pastor_letter=letter,
         groupPhoto=photo,
         group_photo=photo,
+        documentsPurgedAt=purged_at,
+        documents_purged_at=purged_at,
+        documentsNote=purged_note,
+        documents_note=purged_note,
     )
 
 
