@@ -86,15 +86,23 @@ class MotoProcess:
 
     def create_bucket(self) -> str:
         name = f"icct26-{uuid.uuid4().hex[:12]}"
-        client = boto3.client(
+        self._client().create_bucket(Bucket=name)
+        return name
+
+    def objects(self, bucket: str) -> list[bytes]:
+        """The content of every object in `bucket`, as stored."""
+        client = self._client()
+        listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return [client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed]
+
+    def _client(self) -> Any:
+        return boto3.client(
             "s3",
             endpoint_url=self.url,
             aws_access_key_id="test",
             aws_secret_access_key="test",
             region_name="us-east-1",
         )
-        client.create_bucket(Bucket=name)
-        return name
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

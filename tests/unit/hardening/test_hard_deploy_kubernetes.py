@@ -145,6 +145,9 @@ def test_several_instances_share_redis_and_s3_and_fit_the_database_connections()
     assert config["RATE_LIMIT_STORE"] == "redis" and config["REDIS_URL"]
     assert config["STORAGE_BACKEND"] == "s3" and config["S3_BUCKET"]
     assert config["FORWARDED_ALLOW_IPS"]
+    # One value for every pod: tokens and links signed by one pod are checked by another, and
+    # documents encrypted by one are decrypted by another.
+    assert {"SECRET_KEY", "DOCUMENT_ENCRYPTION_KEYS"} <= found["Secret/icct26-secrets"]["stringData"].keys()
     per_pod = int(config["DB_POOL_SIZE"]) + int(config["DB_MAX_OVERFLOW"])
     pods = found["HorizontalPodAutoscaler/icct26-app"]["spec"]["maxReplicas"]
     pods += found["Deployment/icct26-worker"]["spec"]["replicas"]
