@@ -40,6 +40,7 @@ FILE_BYTES = 50 * 1024
 async def registrations(cluster: InstanceCluster, seconds: float, concurrency: int) -> dict[str, Any]:
     numbers = iter(range(1, 1_000_000))
     statuses: dict[int, int] = {}
+    refusals: dict[int, str] = {}  # the first answer of each other status, to say what went wrong
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
@@ -52,6 +53,8 @@ async def registrations(cluster: InstanceCluster, seconds: float, concurrency: i
                 resp = await post_form(client, form, key=drill_key(n))
                 latencies.append(time.monotonic() - started)
             statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+            if resp.status_code != 201:
+                refusals.setdefault(resp.status_code, resp.text[:300])
 
     started = time.monotonic()
     await asyncio.gather(*(browser() for _ in range(concurrency)))
@@ -62,6 +65,7 @@ async def registrations(cluster: InstanceCluster, seconds: float, concurrency: i
         "registrations_per_minute": round(created * 60 / elapsed, 1),
         "created": created,
         "statuses": statuses,
+        "refusals": refusals,
         "seconds": round(elapsed, 1),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000) if latencies else None,
         "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000) if latencies else None,

@@ -6,7 +6,7 @@ from one client IP is refused whichever instance answers); an Idempotency-Key se
 makes one team and a replay; every outbox email is sent once; a schedule change on one instance is
 seen on the other; a document link one instance hands out is served by the other; and a rolling
 restart (SIGTERM A, start A, SIGTERM B, start B) under a stream of registrations loses none and doubles
-none. Every wait is bounded; the whole module takes about a minute.
+none. Every wait is bounded; the whole module takes about two minutes.
 """
 
 from __future__ import annotations

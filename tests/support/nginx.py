@@ -10,6 +10,7 @@ directory. `.ci/run` installs nginx-light; tests skip with `needs_nginx` where i
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -62,8 +63,12 @@ def minimal_config(directory: Path, http_block: str) -> Path:
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (directory / name).mkdir(parents=True, exist_ok=True)
     conf = directory / "nginx.conf"
+    # Started as root, nginx runs its workers as `nobody`, which cannot spool request bodies into a
+    # private temporary directory (pytest's are mode 700): keep them as the user running the tests.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(
         f"""
+{user}
 worker_processes 1;
 daemon off;
 pid {directory}/nginx.pid;
