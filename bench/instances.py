@@ -72,13 +72,17 @@ async def registrations(cluster: InstanceCluster, seconds: float, concurrency: i
     }
 
 
-def phase(apps: int, seconds: float, concurrency: int, redis_url: str, root: Path) -> dict[str, Any]:
+def phase(
+    apps: int, seconds: float, concurrency: int, redis_url: str, root: Path, storage: str = "s3"
+) -> dict[str, Any]:
     server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     database = BenchDatabase(root / f"pg-{apps}", server)
     url = database.start()
     try:
         migrations.upgrade(url)
-        cluster = InstanceCluster(url, root / f"apps-{apps}", redis_url, apps=apps, workers=1)
+        cluster = InstanceCluster(
+            url, root / f"apps-{apps}-{storage}", redis_url, apps=apps, workers=1, STORAGE_BACKEND=storage
+        )
         cluster.start()
         try:
             load_before = load_average()
@@ -90,6 +94,7 @@ def phase(apps: int, seconds: float, concurrency: int, redis_url: str, root: Pat
     per_instance = round(result["registrations_per_minute"] / apps, 1)
     return {
         "instances": apps,
+        "storage": storage,
         "concurrency": concurrency,
         **result,
         "per_instance": per_instance,
@@ -101,6 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--local-storage",
+        action="store_true",
+        help="also measure one instance with STORAGE_BACKEND=local (what S3 costs)",
+    )
     args = parser.parse_args()
     redis_url = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
     problem = redis_unavailable(redis_url)
@@ -108,8 +118,10 @@ def main() -> None:
         sys.exit(problem)
     print(f"machine: {os.cpu_count()} cores, load {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="icct26-instances-") as tmp:
-        for apps in (1, 2):
-            print(json.dumps(phase(apps, args.seconds, args.concurrency, redis_url, Path(tmp))), flush=True)
+        phases = [(1, "s3"), (2, "s3")] + ([(1, "local")] if args.local_storage else [])
+        for apps, storage in phases:
+            result = phase(apps, args.seconds, args.concurrency, redis_url, Path(tmp), storage)
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
