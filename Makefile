@@ -38,6 +38,7 @@ lint: install
 	$(BIN)/ruff check src tests bench alembic
 	$(BIN)/ruff format --check src tests bench alembic
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layer contracts in pyproject.toml
 
 format: install
 	$(BIN)/ruff check --fix src tests bench alembic

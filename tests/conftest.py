@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +72,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
-    """A fresh, migrated database for this test session."""
-    name = f"icct26_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def empty_database(server_url: str, prefix: str) -> Iterator[str]:
+    """An empty database of its own on the server (its async URL), dropped again on leaving."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     async def run(sql: str) -> None:
         conn = await _admin_connect(server_url)
@@ -85,12 +85,18 @@ def database_url(server_url: str) -> Iterator[str]:
             await conn.close()
 
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    url = to_async_url(_with_database(server_url, name))
-    migrations.upgrade(url)
     try:
-        yield url
+        yield to_async_url(_with_database(server_url, name))
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh, migrated database for this test session."""
+    with empty_database(server_url, "icct26_test") as url:
+        migrations.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,7 @@ The `schedule_events` journal feeds the SSE stream on every instance (ids are th
 Existing matches start at version 0.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0002
 Create Date: 2026-12-06 05:57:51.337297
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -22,6 +22,7 @@ from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
 from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
+from icct26.adapters.db.lifecycle_repository import SqlLifecycleUnitOfWork
 from icct26.adapters.db.migrations import head_revisions
 from icct26.adapters.db.outbox_repository import SqlOutboxStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
@@ -36,28 +37,28 @@ from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
 from icct26.adapters.mail.composer import TemplateComposer
 from icct26.adapters.mail.file import FileSender
 from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal
-from icct26.adapters.mail.worker import OutboxWorker
+from icct26.adapters.mail.worker import OutboxWorker, PeriodicJob
 from icct26.adapters.observability.gc_tuning import freeze_startup_objects
 from icct26.adapters.observability.logging import configure_logging
 from icct26.adapters.ratelimit.memory import MemoryRateLimiter
 from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
+from icct26.adapters.security.captain_links import SignedCaptainLinks
 from icct26.adapters.security.passwords import Argon2Passwords
 from icct26.adapters.stop_signals import on_stop_signal
 from icct26.adapters.storage.encrypted import EncryptedDocumentStore
 from icct26.adapters.storage.encryption import Keyring, development_key
 from icct26.adapters.storage.local import LocalDocumentStore
 from icct26.adapters.storage.signing import LinkSigner
-from icct26.config import Settings, load_settings
+from icct26.config import ConfigError, Settings, load_settings
 from icct26.domain.email import MailSender
-from icct26.domain.ports import DocumentStore
+from icct26.domain.ports import DocumentStore, RateLimiter
+from icct26.domain.registration import ChurchLimitPolicy, RegistrationWindow, RosterRules
 from icct26.domain.schedule import PointsRules
 from icct26.services.admin_teams import TeamReviewService
-from icct26.services.admin_users import AdminUserService
-from icct26.services.audit_log import AuditLogService
+from icct26.services.admin_users import AdminUserService, AuditLogService
 from icct26.services.auth import AuthService
-from icct26.services.churches import ChurchService
-from icct26.services.churches_admin import ChurchAdminService
+from icct26.services.churches import ChurchAdminService, ChurchService
 from icct26.services.document_access import DocumentAccessService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.documents import DocumentMaintenance
@@ -66,12 +67,13 @@ from icct26.services.fixtures import FixtureService
 from icct26.services.gallery import KEY_PREFIX as GALLERY_KEY_PREFIX
 from icct26.services.gallery import GalleryService
 from icct26.services.idempotency import IdempotencyService
+from icct26.services.lifecycle import LifecyclePolicy, TeamLifecycleService
 from icct26.services.live_schedule import LiveSchedule
 from icct26.services.outbox import OutboxDelivery
-from icct26.services.ratelimit import RateLimiter
-from icct26.services.registration import RegistrationPolicy, RegistrationService
+from icct26.services.registration import RegistrationPolicy, RegistrationService, utc_now
 from icct26.services.schedule import ScheduleService
 from icct26.services.schedule_calendar import CalendarOptions, ScheduleCalendar
+from icct26.services.waitlist import WaitingListPromoter, WaitlistPolicy
 
 OUTBOX_TASK = "outbox-worker"
 DOCUMENT_ACCESS_TASK = "document-access-writer"
@@ -110,6 +112,7 @@ class Container:
     mail_sender: MailSender
     outbox_worker: OutboxWorker  # runs in the app when OUTBOX_WORKER=inprocess, else `icct26 worker`
     document_access: DocumentAccessService  # records document views in batches (a background task)
+    lifecycle: TeamLifecycleService  # change requests, captain links, withdrawal, the deadline job
     embedded: EmbeddedPostgres | None = None
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -191,6 +194,9 @@ async def build_container_with(
     schedule_events = PgScheduleEventHub(database, connect_timeout=settings.db_connect_timeout_seconds)
     # A change committed by another instance also makes this process's cached match list stale.
     schedule_events.on_delivered.append(public_cache.clear)
+    captain_links = build_captain_links(settings)
+    promoter = WaitingListPromoter(registration_policy(settings).waitlist, captain_links, utc_now)
+    lifecycle = build_lifecycle_service(settings, database, storage, captain_links, promoter)
     return Container(
         settings=settings,
         database=database,
@@ -199,8 +205,8 @@ async def build_container_with(
         signer=signer,
         storage=storage,
         rate_limiter=rate_limiter,
-        **build_admin_services(settings, database, storage, rate_limiter),
-        **build_registration_services(settings, database, storage),
+        **build_admin_services(settings, database, storage, rate_limiter, promoter),
+        **build_registration_services(settings, database, storage, captain_links),
         schedule=schedule,
         fixtures=build_fixture_service(settings, database, schedule),
         public_cache=public_cache,
@@ -215,10 +221,11 @@ async def build_container_with(
         gallery=build_gallery_service(settings, database, storage),
         breakers=breakers,
         mail_sender=mail_sender,
-        outbox_worker=build_outbox_worker(settings, database, mail_sender),
+        outbox_worker=build_outbox_worker(settings, database, mail_sender, lifecycle),
         document_access=DocumentAccessService(
             SqlDocumentAccessLog(database), unrecorded_prefixes=(GALLERY_KEY_PREFIX,)
         ),
+        lifecycle=lifecycle,
         embedded=embedded,
     )
 
@@ -275,8 +282,36 @@ def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSend
     return FileSender(settings.data_path / "outbox")
 
 
-def build_outbox_worker(settings: Settings, database: Database, sender: MailSender) -> OutboxWorker:
-    """The outbox worker: claims due emails, renders the templates and sends them."""
+def build_captain_links(settings: Settings) -> SignedCaptainLinks:
+    """Captain links point at PUBLIC_BASE_URL (else this server's own address)."""
+    base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    return SignedCaptainLinks(
+        settings.secret_key, lifetime_days=settings.captain_link_days, base_url=base_url
+    )
+
+
+def build_lifecycle_service(
+    settings: Settings,
+    database: Database,
+    storage: DocumentStore,
+    links: SignedCaptainLinks,
+    promoter: WaitingListPromoter,
+) -> TeamLifecycleService:
+    """Change requests, the captain portal's use cases and the deadline job."""
+    return TeamLifecycleService(
+        lambda: SqlLifecycleUnitOfWork(database),
+        storage,
+        links,
+        promoter,
+        LifecyclePolicy(settings.changes_deadline_days, settings.max_file_bytes, settings.timezone),
+    )
+
+
+def build_outbox_worker(
+    settings: Settings, database: Database, sender: MailSender, lifecycle: TeamLifecycleService | None = None
+) -> OutboxWorker:
+    """The outbox worker: claims due emails, renders the templates and sends them; between rounds it
+    runs the deadline job every DEADLINE_SWEEP_SECONDS."""
     delivery = OutboxDelivery(
         SqlOutboxStore(database),
         TemplateComposer.from_settings(settings),
@@ -285,8 +320,11 @@ def build_outbox_worker(settings: Settings, database: Database, sender: MailSend
         backoff=Backoff(settings.outbox_retry_base_seconds, settings.outbox_retry_max_seconds).delay,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
+    jobs = (
+        [PeriodicJob("deadline-sweep", settings.deadline_sweep_seconds, lifecycle.sweep)] if lifecycle else []
+    )
     return OutboxWorker(
-        delivery, poll_seconds=settings.outbox_poll_seconds, batch_size=settings.outbox_batch_size
+        delivery, poll_seconds=settings.outbox_poll_seconds, batch_size=settings.outbox_batch_size, jobs=jobs
     )
 
 
@@ -298,7 +336,11 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def build_admin_services(
-    settings: Settings, database: Database, storage: DocumentStore, rate_limiter: RateLimiter
+    settings: Settings,
+    database: Database,
+    storage: DocumentStore,
+    rate_limiter: RateLimiter,
+    promoter: WaitingListPromoter | None = None,
 ) -> dict[str, Any]:
     """Review, exports, churches, staff accounts and login, over one admin unit of work."""
 
@@ -311,10 +353,10 @@ def build_admin_services(
     return {
         "auth": AuthService(uow, passwords, rate_limiter, login_limit_per_minute=login_limit),
         "users": AdminUserService(uow, passwords),
-        "review": TeamReviewService(uow, links),
+        "review": TeamReviewService(uow, links, promoter=promoter),
         "church_admin": ChurchAdminService(uow),
         "audit": AuditLogService(uow),
-        "exports": ExportService(uow, settings.timezone),
+        "exports": ExportService(uow, settings.timezone, waitlist=registration_policy(settings).waitlist),
     }
 
 
@@ -372,21 +414,62 @@ def build_gallery_service(settings: Settings, database: Database, storage: Docum
     )
 
 
+def registration_policy(settings: Settings) -> RegistrationPolicy:
+    """The tournament's registration rules from the settings (a bad window stops startup)."""
+    zone = settings.timezone
+
+    def aware(moment: datetime | None) -> datetime | None:
+        # A time without an offset is the tournament's wall clock.
+        return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
+
+    try:
+        window = RegistrationWindow(
+            settings.registration_open,
+            aware(settings.registration_opens_at),
+            aware(settings.registration_closes_at),
+        )
+    except ValueError:
+        raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
+    return RegistrationPolicy(
+        window=window,
+        roster=RosterRules(
+            min_players=settings.min_players,
+            max_players=settings.max_players,
+            require_player_documents=settings.require_player_documents,
+            max_file_bytes=settings.max_file_bytes,
+        ),
+        church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
+        closed_registry=settings.church_registry == "closed",
+        team_id_prefix=settings.team_id_prefix,
+        timezone=zone,
+        waitlist=WaitlistPolicy(
+            enabled=settings.waitlist_enabled,
+            default_church_limit=settings.max_teams_per_church,
+            max_total=settings.max_teams_total,
+        ),
+    )
+
+
 def build_registration_services(
-    settings: Settings, database: Database, storage: DocumentStore
+    settings: Settings,
+    database: Database,
+    storage: DocumentStore,
+    captain_links: SignedCaptainLinks | None = None,
 ) -> dict[str, Any]:
     """Public registration, church slots, document housekeeping, and the shared idempotency store."""
 
     def uow() -> SqlRegistrationUnitOfWork:
         return SqlRegistrationUnitOfWork(database)
 
-    policy = RegistrationPolicy.from_settings(settings)
+    policy = registration_policy(settings)
     # Running requests renew their claims; one unrenewed for half the in-flight wait was abandoned (its
     # process died, or the database was down when it let go), so a retry waiting on it takes it over
     # within its wait.
     lease = timedelta(seconds=max(settings.idempotency_wait_seconds / 2, 1.0))
     return dict(
-        registration=RegistrationService(unit_of_work=uow, store=storage, policy=policy),
+        registration=RegistrationService(
+            unit_of_work=uow, store=storage, policy=policy, captain_links=captain_links
+        ),
         churches=ChurchService(unit_of_work=uow, limit_policy=policy.church_limit),
         documents=DocumentMaintenance(
             unit_of_work=uow,

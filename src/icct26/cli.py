@@ -327,15 +327,19 @@ def documents_sweep() -> None:
 
 @documents.command("purge")
 def documents_purge() -> None:
-    """Delete documents kept no longer: of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS
-    ago, and of every team once DOCUMENT_RETENTION_AFTER_DAYS after TOURNAMENT_ENDS_AT have passed
-    (teams, players and results stay)."""
+    """Delete documents kept no longer: of teams rejected or withdrawn more than
+    REJECTED_DOCUMENT_RETENTION_DAYS ago, and of every team once DOCUMENT_RETENTION_AFTER_DAYS after
+    TOURNAMENT_ENDS_AT have passed (teams, players and results stay)."""
 
     async def run(container: Any) -> Any:
         return await container.documents.purge()
 
     report = run_with_container(_settings(), run)
-    which = "teams (the retention after the tournament has passed)" if report.every_team else "rejected teams"
+    which = (
+        "teams (the retention after the tournament has passed)"
+        if report.every_team
+        else "rejected or withdrawn teams"
+    )
     click.echo(f"purged {report.files} documents of {report.teams} {which}")
     if report.failed_teams:
         click.echo(f"{report.failed_teams} teams could not be purged; run again later", err=True)

@@ -74,6 +74,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, rename="upper"):
     min_players: int = 11
     max_players: int = 15
     max_teams_per_church: int = 2
+    max_teams_total: int | None = None
+    waitlist_enabled: bool = True
+    changes_deadline_days: int = 5
+    captain_link_days: int = 90
+    deadline_sweep_seconds: float = 10.0
     church_registry: Literal["open", "closed"] = "open"
     require_player_documents: bool = True
     registration_open: bool = True
@@ -273,6 +278,10 @@ def _check(s: Settings) -> None:
         "WORKERS": s.workers,
         "MIN_PLAYERS": s.min_players,
         "MAX_TEAMS_PER_CHURCH": s.max_teams_per_church,
+        "MAX_TEAMS_TOTAL": s.max_teams_total or 1,
+        "CHANGES_DEADLINE_DAYS": s.changes_deadline_days,
+        "CAPTAIN_LINK_DAYS": s.captain_link_days,
+        "DEADLINE_SWEEP_SECONDS": s.deadline_sweep_seconds,
         "MAX_FILE_BYTES": s.max_file_bytes,
         "MAX_REGISTRATION_BYTES": s.max_registration_bytes,
         "MAX_BODY_BYTES": s.max_body_bytes,

@@ -26,7 +26,6 @@ from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import DocumentStore, FileToStore, StoredObject
 from icct26.services.registration import RegistrationService
-from tests.integration.storage.test_storage_s3 import Moto
 from tests.support.drills import (
     DOCUMENTS_PER_TEAM,
     bulky_form,
@@ -40,6 +39,7 @@ from tests.support.drills import (
     team_rows,
     unreadable_documents,
 )
+from tests.support.moto_s3 import Moto
 from tests.support.registration_forms import fetch, post_form, stored_keys
 from tests.support.tcp_proxy import TcpProxy
 
@@ -146,12 +146,8 @@ async def test_local_disk_refusing_a_write_midway(
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Moto]:
-    server = Moto()
-    server.server.start()
-    try:
+    with Moto.running() as server:
         yield server
-    finally:
-        server.server.stop()
 
 
 @pytest_asyncio.fixture

@@ -6,7 +6,7 @@ the review use case is the team whose email the re-send use case queues again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -25,6 +25,8 @@ from icct26.domain.admin.views import (
 from icct26.domain.email import RosterEntry, TeamEmailSnapshot
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus, church_key
+from icct26.domain.registration.lifecycle import Capacity, WaitingTeam
+from icct26.domain.registration.ports import QueuedTeam
 from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables
 
 CREATED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -255,11 +257,72 @@ class FakeTeamEmails:
         )
 
 
+class FakeWaitingList:
+    """The waitlisted teams in team-number order; a team's church is the church row of its name (0
+    when the test added none). One writer at a time, so `lock` has nothing to serialise."""
+
+    def __init__(self, tables: AdminTables) -> None:
+        self._t = tables
+
+    def _church_pk(self, team: TeamView) -> int:
+        key = church_key(team.church_name)
+        return next((row.id for row in self._t.churches.values() if row.key == key), 0)
+
+    async def lock(self) -> None:
+        return None
+
+    async def queue(self) -> list[QueuedTeam]:
+        waiting = sorted(
+            (t.view for t in self._t.teams.values() if t.view.status is TeamStatus.WAITLISTED),
+            key=lambda view: view.pk,
+        )
+        return [
+            QueuedTeam(
+                WaitingTeam(view.pk, self._church_pk(view)),
+                view.team_id,
+                view.name,
+                view.church_name,
+                view.captain.name,
+                view.captain.email,
+                1,
+            )
+            for view in waiting
+        ]
+
+    async def capacity(
+        self, church_pks: Collection[int], default_limit: int, max_total: int | None, *, lock: bool
+    ) -> Capacity:
+        rows = {row.id: row for row in self._t.churches.values()}
+        limits = {
+            pk: default_limit if pk not in rows or rows[pk].max_teams is None else rows[pk].max_teams or 0
+            for pk in church_pks
+        }
+        active = [t.view for t in self._t.teams.values() if t.view.status in ACTIVE_STATUSES]
+        counts = {pk: sum(self._church_pk(view) == pk for view in active) for pk in church_pks}
+        total = len(active) if max_total is not None else 0
+        return Capacity(counts, limits, total, max_total)
+
+    async def active_total(self) -> int:
+        return sum(t.view.status in ACTIVE_STATUSES for t in self._t.teams.values())
+
+    async def promote(self, team_pk: int, at: datetime) -> None:
+        for team in self._t.teams.values():
+            if team.view.pk == team_pk and team.view.status is TeamStatus.WAITLISTED:
+                team.view = replace(
+                    team.view,
+                    status=TeamStatus.PENDING,
+                    status_reason=None,
+                    status_changed_at=at,
+                    status_changed_by="system",
+                )
+
+
 class FakeAdminUnitOfWork(FakeUnitOfWork[AdminTables]):
     teams: FakeTeamReviews
     users: FakeAdminUsers
     churches: FakeChurchAdmin
     audit_reader: FakeAuditReader
+    waitlist: FakeWaitingList
 
     def _bind(self, tables: AdminTables) -> None:
         super()._bind(tables)
@@ -267,6 +330,7 @@ class FakeAdminUnitOfWork(FakeUnitOfWork[AdminTables]):
         self.users = FakeAdminUsers(tables)
         self.churches = FakeChurchAdmin(tables)
         self.audit_reader = FakeAuditReader(tables)
+        self.waitlist = FakeWaitingList(tables)
 
 
 class FakeEmailUnitOfWork(FakeUnitOfWork[AdminTables]):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from icct26.domain.email import EmailKind
+
 
 @dataclass(frozen=True, slots=True)
 class QueuedEmail:
@@ -21,5 +23,5 @@ class FakeOutbox:
     def __init__(self, rows: list[QueuedEmail]) -> None:
         self._rows = rows
 
-    def enqueue(self, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
+    def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
         self._rows.append(QueuedEmail(str(kind), recipient, team_pk, context))

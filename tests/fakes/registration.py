@@ -1,7 +1,8 @@
-"""RegistrationUnitOfWork: churches, teams, document records and recorded answers in memory.
+"""RegistrationUnitOfWork: churches, teams, document records, the waiting list and recorded answers in
+memory.
 
-The team rows enforce what the database's unique indexes enforce (one active team per name and
-church, one active team per captain email), so a use case that skipped its own check still fails.
+The team rows enforce what the database's unique indexes enforce (one live team, active or waiting,
+per name and church, and per captain email), so a use case that skipped its own check still fails.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 
 from icct26.domain.registration import (
     ACTIVE_STATUSES,
+    LIVE_STATUSES,
     Contact,
     DocumentKind,
     RegistrationDraft,
@@ -19,12 +21,14 @@ from icct26.domain.registration import (
     church_key,
 )
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
+from icct26.domain.registration.lifecycle import Capacity, WaitingTeam
 from icct26.domain.registration.ports import (
     ChurchSlot,
     ChurchTeamCount,
     NewTeam,
     PublicTeam,
     PurgeableTeam,
+    QueuedTeam,
     StoredUpload,
     TeamStanding,
 )
@@ -53,6 +57,11 @@ class TeamRow:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def live(self) -> bool:
+        """Active or waiting: what the unique indexes cover."""
+        return self.status in LIVE_STATUSES
 
 
 @dataclass
@@ -96,6 +105,7 @@ class FakeChurches:
                 row.name,
                 row.max_teams,
                 sum(t.active and t.team.church_pk == row.pk for t in self._t.teams),
+                sum(t.status is TeamStatus.WAITLISTED and t.team.church_pk == row.pk for t in self._t.teams),
             )
             for row in sorted(self._t.churches.values(), key=lambda row: row.name)
         ]
@@ -105,15 +115,15 @@ class FakeTeamRegistrations:
     def __init__(self, tables: RegistrationTables) -> None:
         self._t = tables
 
-    def _active(self) -> list[NewTeam]:
-        return [row.team for row in self._t.teams if row.active]
+    def _live(self) -> list[TeamRow]:
+        return [row for row in self._t.teams if row.live]
 
     async def standing(self, church_pk: int | None, name_key: str, captain_email: str) -> TeamStanding:
-        of_church = [team for team in self._active() if team.church_pk == church_pk]
+        of_church = [row for row in self._live() if row.team.church_pk == church_pk]
         return TeamStanding(
-            active_teams=len(of_church),
-            name_taken=any(team.draft.team_name_key == name_key for team in of_church),
-            captain_email_taken=any(team.draft.captain.email == captain_email for team in self._active()),
+            active_teams=sum(row.active for row in of_church),
+            name_taken=any(row.team.draft.team_name_key == name_key for row in of_church),
+            captain_email_taken=any(row.team.draft.captain.email == captain_email for row in self._live()),
         )
 
     async def next_team_seq(self, prefix: str) -> int:
@@ -128,7 +138,7 @@ class FakeTeamRegistrations:
         if standing.captain_email_taken:
             raise duplicate_captain_email()
         pk = len(self._t.teams) + 1
-        self._t.teams.append(TeamRow(pk, team))
+        self._t.teams.append(TeamRow(pk, team, team.status))
         return pk
 
     async def confirmed(self) -> list[PublicTeam]:
@@ -158,7 +168,7 @@ class FakeDocumentRecords:
             and (
                 every_team
                 or (
-                    row.status is TeamStatus.REJECTED
+                    row.status in (TeamStatus.REJECTED, TeamStatus.WITHDRAWN)
                     and row.status_changed_at is not None
                     and row.status_changed_at < rejected_before
                 )
@@ -187,11 +197,61 @@ class FakeDocumentRecords:
                 row.documents_purged = True
 
 
+class FakeWaitingList:
+    """The queue is the waitlisted teams in team-number order; one writer at a time, so `lock` has
+    nothing to serialise."""
+
+    def __init__(self, tables: RegistrationTables) -> None:
+        self._t = tables
+
+    async def lock(self) -> None:
+        return None
+
+    async def queue(self) -> list[QueuedTeam]:
+        names = {row.pk: row.name for row in self._t.churches.values()}
+        waiting = sorted(
+            (row for row in self._t.teams if row.status is TeamStatus.WAITLISTED),
+            key=lambda row: row.team.seq,
+        )
+        return [
+            QueuedTeam(
+                WaitingTeam(row.pk, row.team.church_pk),
+                row.team.team_id,
+                row.team.draft.team_name,
+                names[row.team.church_pk],
+                row.team.draft.captain.name,
+                row.team.draft.captain.email,
+                1,
+            )
+            for row in waiting
+        ]
+
+    async def capacity(
+        self, church_pks: Collection[int], default_limit: int, max_total: int | None, *, lock: bool
+    ) -> Capacity:
+        churches = {row.pk: row for row in self._t.churches.values() if row.pk in set(church_pks)}
+        limits = {
+            pk: default_limit if row.max_teams is None else row.max_teams for pk, row in churches.items()
+        }
+        counts = {pk: sum(t.active and t.team.church_pk == pk for t in self._t.teams) for pk in churches}
+        total = await self.active_total() if max_total is not None else 0
+        return Capacity(counts, limits, total, max_total)
+
+    async def active_total(self) -> int:
+        return sum(row.active for row in self._t.teams)
+
+    async def promote(self, team_pk: int, at: datetime) -> None:
+        for row in self._t.teams:
+            if row.pk == team_pk and row.status is TeamStatus.WAITLISTED:
+                row.status, row.status_changed_at = TeamStatus.PENDING, at
+
+
 class FakeRegistrationUnitOfWork(FakeUnitOfWork[RegistrationTables]):
     churches: FakeChurches
     teams: FakeTeamRegistrations
     documents: FakeDocumentRecords
     answers: FakeIdempotentAnswers
+    waitlist: FakeWaitingList
 
     def _bind(self, tables: RegistrationTables) -> None:
         super()._bind(tables)
@@ -199,6 +259,7 @@ class FakeRegistrationUnitOfWork(FakeUnitOfWork[RegistrationTables]):
         self.teams = FakeTeamRegistrations(tables)
         self.documents = FakeDocumentRecords(tables)
         self.answers = FakeIdempotentAnswers(tables.claims, tables.answers)
+        self.waitlist = FakeWaitingList(tables)
 
 
 class FakeRegistrationDatabase(FakeDatabase[RegistrationTables]):

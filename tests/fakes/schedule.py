@@ -31,6 +31,7 @@ class ScheduleTables(Tables):
     matches: dict[int, MatchRow] = field(default_factory=dict)
     teams: list[TeamCandidate] = field(default_factory=list)
     last_match_id: int = 0
+    events: list[tuple[str, int]] = field(default_factory=list)  # ("changed" | "deleted", match id)
     writes: int = 0  # row timestamps advance one second per write, so `updated_at` moves on every change
 
     def stamp(self) -> datetime:
@@ -159,14 +160,29 @@ class FakeTeamDirectory:
         ]
 
 
+class FakeMatchEvents:
+    """The live-event journal: recorded with the change, so a rolled-back change announces nothing."""
+
+    def __init__(self, tables: ScheduleTables) -> None:
+        self._t = tables
+
+    async def match_changed(self, stored: StoredMatch) -> None:
+        self._t.events.append(("changed", stored.id))
+
+    async def match_deleted(self, match_id: int) -> None:
+        self._t.events.append(("deleted", match_id))
+
+
 class FakeScheduleUnitOfWork(FakeUnitOfWork[ScheduleTables]):
     matches: FakeMatches
     teams: FakeTeamDirectory
+    events: FakeMatchEvents
 
     def _bind(self, tables: ScheduleTables) -> None:
         super()._bind(tables)
         self.matches = FakeMatches(tables)
         self.teams = FakeTeamDirectory(tables)
+        self.events = FakeMatchEvents(tables)
 
 
 class FakeScheduleDatabase(FakeDatabase[ScheduleTables]):

@@ -15,7 +15,19 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from icct26.adapters.http.api_example_table import ADMIN_EMAIL, ADMIN_PASSWORD, TEAM_1, TEAM_2, TEAM_5, TEAM_6
+from icct26.adapters.http.api_example_table import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    CAPTAIN_TOKEN,
+    TEAM_1,
+    TEAM_2,
+    TEAM_5,
+    TEAM_6,
+    TEAM_7,
+    TEAM_8,
+    TEAM_9,
+    WITHDRAW_TOKEN,
+)
 from icct26.adapters.http.api_examples import (
     NO_BODY,
     TOKEN_PLACEHOLDER,
@@ -24,6 +36,8 @@ from icct26.adapters.http.api_examples import (
     example_request,
 )
 from icct26.bootstrap import Container
+from icct26.domain.audit import Actor
+from icct26.domain.registration.lifecycle import RawReviewItem
 from icct26.services.live_schedule import LiveSchedule
 from tests.support.factories import bearer_for, create_church, create_staff, create_team, sample_file
 
@@ -41,6 +55,7 @@ class World:
     token: str
     document_path: str  # a signed link to ICCT-001's pastor letter, valid now
     live_schedule: LiveSchedule  # ends the event stream, which never ends by itself
+    captain_tokens: dict[str, str]  # the example's captain token -> a real one for the same team
 
 
 def image(extension: str) -> bytes:
@@ -73,7 +88,17 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
     await create_team(container, CHURCHES[1], name="Gandhipuram Lions", status="pending")
     await create_team(container, CHURCHES[4], name=TEAM_5, status="confirmed")
     await create_team(container, CHURCHES[4], name=TEAM_6, status="confirmed")
+    await create_team(container, CHURCHES[3], name=TEAM_7, status="pending")
+    await create_team(container, CHURCHES[3], name=TEAM_8, status="pending")
+    await create_team(container, CHURCHES[4], name=TEAM_9, status="waitlisted")
     admin = await create_staff(database, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)
+    await container.lifecycle.request_changes(
+        "ICCT-008",
+        Actor(admin, ADMIN_EMAIL),
+        reason="Please send a clearer group photo.",
+        items=[RawReviewItem("group_photo", None, "The photo is too dark to recognise the players.")],
+        deadline=None,
+    )
     await create_staff(database, "scorer@example.org", "viewer")
     await create_staff(database, "volunteer@example.org", "viewer")
     auth = bearer_for(container, admin, ADMIN_EMAIL, "admin")
@@ -125,7 +150,16 @@ async def build_world(container: Container, client: httpx.AsyncClient) -> World:
     for link in (letter, aadhar):
         assert (await client.get(urlsplit(link).path)).status_code == 200
     await container.document_access.flush()
-    return World(token=token, document_path=urlsplit(letter).path, live_schedule=container.live_schedule)
+    tokens = {
+        example: container.lifecycle.captain_link(team_id, 1).rsplit("/", 1)[1]
+        for example, team_id in ((CAPTAIN_TOKEN, "ICCT-008"), (WITHDRAW_TOKEN, "ICCT-009"))
+    }
+    return World(
+        token=token,
+        document_path=urlsplit(letter).path,
+        live_schedule=container.live_schedule,
+        captain_tokens=tokens,
+    )
 
 
 async def replay(
@@ -135,6 +169,8 @@ async def replay(
     request = example_request(operation, example)
     headers = {k: v.replace(TOKEN_PLACEHOLDER, world.token) for k, v in request.headers.items()}
     target = world.document_path if operation.operation_id == "getDocument" else request.target
+    for shown, real in world.captain_tokens.items():
+        target = target.replace(shown, real)
     if operation.operation_id == "streamScheduleEvents":
         return await _stream_as_far_as_it_goes(client, world.live_schedule, target, headers)
     if request.files:

@@ -102,6 +102,25 @@ def error_code(resp: httpx.Response) -> str | None:
     return None
 
 
+def outage_answers(during: dict[str, Outcome], outage: str) -> dict[str, list[str]]:
+    """Check what the requests running into a database `outage` got, and return them as lines per key.
+
+    The server stays up through it, so each got an answer: its 201, or 503 DATABASE_UNAVAILABLE when
+    the outage cut it short; and at least one was cut short, or the drill drilled nothing.
+    """
+    answers = {key: summary([outcome]) for key, outcome in during.items()}
+    for key, outcome in during.items():
+        resp = outcome.response
+        assert resp is not None, answers  # the server stayed up: everyone got an answer
+        assert resp.status_code == 201 or (
+            resp.status_code == 503 and error_code(resp) == "DATABASE_UNAVAILABLE"
+        ), (key, resp.status_code, resp.text)
+    assert any(o.response is not None and o.response.status_code == 503 for o in during.values()), (
+        f"the {outage} came after every request had finished: the drill drilled nothing ({answers})"
+    )
+    return answers
+
+
 async def register_until_settled(
     client: httpx.AsyncClient, form: RegistrationForm, key: str, *, attempts: int = 60
 ) -> list[Outcome]:

@@ -30,7 +30,7 @@ from icct26.bootstrap import Container
 from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import church_key, format_player_id, format_team_id, team_name_key
 
-Status = Literal["pending", "confirmed", "rejected"]
+Status = Literal["pending", "confirmed", "rejected", "changes_requested", "withdrawn", "waitlisted"]
 ROLES = ("Batsman", "Bowler", "All-Rounder", "Wicket-Keeper", None)
 PREFIX = "ICCT"
 _MAGIC = {"pdf": b"%PDF-1.4\n", "png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff\xe0"}

@@ -133,7 +133,7 @@ def test_examples_carry_the_token_and_idempotency_key_their_operation_needs(docu
 
 
 NEW_OPERATION = {
-    "operationId": "adminRequestChanges",
+    "operationId": "adminAskForChanges",
     "tags": ["admin"],
     "summary": "Ask the captain for changes",
     "security": [{"BearerToken": []}],
@@ -186,9 +186,9 @@ def test_an_operation_without_a_curated_example_gets_one_built_from_its_schema(
     document: dict[str, Any], settings: Settings
 ) -> None:
     doc = json.loads(json.dumps(document))
-    doc["paths"]["/admin/teams/{team_id}/request-changes"] = {"put": NEW_OPERATION}
+    doc["paths"]["/admin/teams/{team_id}/ask-for-changes"] = {"put": NEW_OPERATION}
     doc["components"]["schemas"].update(NEW_SCHEMAS)
-    operation = Operation("PUT", "/admin/teams/{team_id}/request-changes", NEW_OPERATION)
+    operation = Operation("PUT", "/admin/teams/{team_id}/ask-for-changes", NEW_OPERATION)
 
     example = example_from_schema(doc, operation)
     assert not example.curated and example.status == 200
@@ -200,6 +200,6 @@ def test_an_operation_without_a_curated_example_gets_one_built_from_its_schema(
     assert first == render_api_reference(doc, settings, {})  # deterministic
     section = section_of(first, operation)
     assert "**Example** (built from the schema)" in section
-    assert "curl -X PUT 'http://127.0.0.1:8000/admin/teams/ICCT-001/request-changes'" in section
+    assert "curl -X PUT 'http://127.0.0.1:8000/admin/teams/ICCT-001/ask-for-changes'" in section
     assert "Who may call it: `admin` only" in section
     assert "| 404 | `TEAM_NOT_FOUND` |" in section

@@ -20,6 +20,11 @@ class EmailKind(StrEnum):
     REGISTRATION_RECEIVED = "registration_received"
     TEAM_CONFIRMED = "team_confirmed"
     TEAM_REJECTED = "team_rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    TEAM_AMENDED = "team_amended"
+    TEAM_WITHDRAWN = "team_withdrawn"
+    TEAM_PROMOTED = "team_promoted"
+    CAPTAIN_LINK = "captain_link"
 
 
 class EmailStatus(StrEnum):
@@ -155,8 +160,11 @@ def email_for_team(snapshot: TeamEmailSnapshot) -> tuple[EmailKind, dict[str, An
         return EmailKind.TEAM_CONFIRMED, {**base, "players": _roster(snapshot)}
     if snapshot.status == "rejected":
         return EmailKind.TEAM_REJECTED, {**base, "reason": snapshot.status_reason}
+    if snapshot.status == "withdrawn":
+        return EmailKind.TEAM_WITHDRAWN, {**base, "reason": snapshot.status_reason}
     return EmailKind.REGISTRATION_RECEIVED, {
         **base,
+        "waitlisted": snapshot.status == "waitlisted",
         "player_count": len(snapshot.players),
         "players": _roster(snapshot),
         "submitted_at": snapshot.submitted_at.isoformat(),
@@ -186,6 +194,9 @@ class TeamEmailReader(Protocol):
 
 
 class OutboxWriter(Protocol):
+    """The one way to owe an email: written in the caller's transaction, committed (or rolled back)
+    with the change that causes it, delivered later by the outbox worker."""
+
     def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
         """Add an email to the outbox in the current transaction."""
         ...

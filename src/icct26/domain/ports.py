@@ -97,3 +97,20 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+
+# --- rate limits -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    remaining: int  # hits still allowed in the current window
+    reset_after: int  # whole seconds until the window resets (the Retry-After of a refusal)
+
+
+class RateLimiter(Protocol):
+    """Counts a hit on `key` and says whether it fits in `limit` hits per `window_seconds`; adapters
+    keep the counts (memory for one instance, Redis shared by several, so a limit holds across them)."""
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision: ...

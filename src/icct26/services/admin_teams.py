@@ -15,14 +15,16 @@ from icct26.domain.admin.views import (
     TeamQuery,
     TeamView,
 )
-from icct26.domain.audit import Actor, AuditEntry
+from icct26.domain.audit import SYSTEM_ACTOR, Actor, AuditEntry
+from icct26.domain.email import EmailKind
 from icct26.domain.errors import ErrorCode, FieldError, NotFound, ValidationFailed
 from icct26.domain.registration import StatusChange, TeamStatus, church_key, plan_transition
 from icct26.services.document_links import DocumentLinks
+from icct26.services.waitlist import WaitingListPromoter
 
 UnitOfWorkFactory = Callable[[], AdminUnitOfWork]
 
-_EMAIL_KIND = {TeamStatus.CONFIRMED: "team_confirmed", TeamStatus.REJECTED: "team_rejected"}
+_EMAIL_KIND = {TeamStatus.CONFIRMED: EmailKind.TEAM_CONFIRMED, TeamStatus.REJECTED: EmailKind.TEAM_REJECTED}
 _ACTION = {TeamStatus.CONFIRMED: "team.confirm", TeamStatus.REJECTED: "team.reject"}
 
 
@@ -78,10 +80,12 @@ class TeamReviewService:
         uow: UnitOfWorkFactory,
         links: DocumentLinks,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        promoter: WaitingListPromoter | None = None,
     ) -> None:
         self._uow = uow
         self._links = links
         self._clock = clock
+        self._promoter = promoter
 
     async def _linked(self, team: TeamView, base_url: str, viewer: Actor | None) -> LinkedTeam:
         return LinkedTeam(team, await self._links.for_team(team, base_url, viewer))
@@ -161,6 +165,9 @@ class TeamReviewService:
         self, team_id: str, target: TeamStatus, actor: Actor, reason: str | None
     ) -> ReviewOutcome:
         async with self._uow() as uow:
+            if target == TeamStatus.REJECTED:
+                # A rejection may free a slot: the active-set lock comes first, as in every leave.
+                await uow.waitlist.lock()
             # Row lock: two organisers clicking at once give one change, one email, one audit row.
             team = await uow.teams.lock_for_review(team_id)
             if team is None:
@@ -187,6 +194,8 @@ class TeamReviewService:
                     reason=change.reason,
                 )
             )
+            if change.frees_slot and self._promoter is not None:
+                await self._promoter.promote(uow, SYSTEM_ACTOR)
             await uow.commit()
         verb = "confirmed" if change.to_status == TeamStatus.CONFIRMED else "rejected"
         message = f"Team {team_id} {verb}; the captain will be notified by email"

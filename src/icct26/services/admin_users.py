@@ -1,4 +1,5 @@
-"""Staff account management (admins only; also used by `icct26 admin create`). Audited."""
+"""Staff accounts (create, change role or password, deactivate, delete; audited) and reading the audit
+trail of admin changes (admins only)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from dataclasses import dataclass
 
 from icct26.domain.admin.ports import AdminUnitOfWork, PasswordHasher
 from icct26.domain.admin.users import AdminUser, StaffRole, check_password_policy
+from icct26.domain.admin.views import AuditView, Page
 from icct26.domain.audit import Actor, AuditEntry
 from icct26.domain.errors import DomainError, ErrorCode, NotFound
 from icct26.domain.registration import normalise_email, validate_field
-from icct26.services.admin_teams import UnitOfWorkFactory
+from icct26.services.admin_teams import UnitOfWorkFactory, check_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +122,15 @@ class AdminUserService:
             )
         if await uow.users.count_active_admins() <= 1:
             raise DomainError(ErrorCode.FORBIDDEN, "The last active admin cannot be removed or demoted")
+
+
+class AuditLogService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def page(self, page: int, page_size: int) -> Page[AuditView]:
+        """Newest entries first."""
+        check_page(page, page_size)
+        async with self._uow() as uow:
+            entries, total = await uow.audit_reader.page(page, page_size)
+        return Page(entries, total, page, page_size)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from icct26.domain.admin.ports import PasswordHasher
 from icct26.domain.admin.users import PASSWORD_MAX_LENGTH, AdminUser
 from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.ports import RateLimiter
 from icct26.services.admin_teams import UnitOfWorkFactory
-from icct26.services.ratelimit import RateLimiter
 
 LOGIN_WINDOW_SECONDS = 60
 

@@ -25,9 +25,12 @@ class DocumentLinks:
         self.ttl_seconds = ttl_seconds
 
     async def _link(self, ref: DocumentRef, filename: str, base_url: str, viewer: Actor | None) -> str:
-        url = await self._store.url_for(
-            ref.storage_key, filename, ttl_seconds=self.ttl_seconds, viewer=viewer
-        )
+        return await self.url(ref.storage_key, filename, base_url, viewer)
+
+    async def url(self, storage_key: str, filename: str, base_url: str, viewer: Actor | None) -> str:
+        """An absolute signed link to one stored file, served under `filename`; every view through it
+        is recorded as `viewer`'s."""
+        url = await self._store.url_for(storage_key, filename, ttl_seconds=self.ttl_seconds, viewer=viewer)
         return f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
 
     async def _links(

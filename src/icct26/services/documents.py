@@ -1,6 +1,6 @@
 """Document housekeeping: remove stored files nobody points to, purge documents that are kept no
-longer (rejected teams', and every team's once the retention after the tournament has passed), and
-move stored documents to the newest encryption key."""
+longer (rejected and withdrawn teams', and every team's once the retention after the tournament has
+passed), and move stored documents to the newest encryption key."""
 
 from __future__ import annotations
 
@@ -108,8 +108,8 @@ class DocumentMaintenance:
         return len(orphans)
 
     async def purge(self) -> PurgeReport:
-        """Delete the documents of teams rejected more than REJECTED_DOCUMENT_RETENTION_DAYS ago and,
-        once DOCUMENT_RETENTION_AFTER_DAYS after TOURNAMENT_ENDS_AT have passed, of every team.
+        """Delete the documents of teams rejected or withdrawn more than REJECTED_DOCUMENT_RETENTION_DAYS
+        ago and, once DOCUMENT_RETENTION_AFTER_DAYS after TOURNAMENT_ENDS_AT have passed, of every team.
 
         Teams, players and results stay; the team is marked "documents purged" with the time.
         Files go first, rows after: a failure leaves the rows, so the next run retries that team.

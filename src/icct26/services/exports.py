@@ -21,8 +21,11 @@ from typing import Any
 
 import xlsxwriter
 
+from icct26.domain.admin.ports import AdminUnitOfWork
 from icct26.domain.admin.views import DocumentRef, ExportRecord, TeamView
+from icct26.domain.registration.lifecycle import waitlist_position
 from icct26.services.admin_teams import UnitOfWorkFactory
+from icct26.services.waitlist import WaitlistPolicy
 
 COLUMNS = (
     "team_id",
@@ -32,6 +35,9 @@ COLUMNS = (
     "status_reason",
     "status_changed_at",
     "status_changed_by",
+    "review_notes",
+    "review_deadline",
+    "waitlist_position",
     "registration_date",
     "player_count",
     "captain_name",
@@ -72,7 +78,9 @@ class ExportService:
         *,
         batch_size: int = 500,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        waitlist: WaitlistPolicy | None = None,
     ) -> None:
+        self._waitlist = waitlist or WaitlistPolicy()
         self._uow = uow
         self._tz = timezone
         self._batch_size = batch_size
@@ -91,7 +99,7 @@ class ExportService:
             return f"purged on {team.documents_purged_at.astimezone(self._tz):%Y-%m-%d}"
         return "no"
 
-    def _team_cells(self, team: TeamView) -> list[Any]:
+    def _team_cells(self, team: TeamView, waitlist_position: int | None) -> list[Any]:
         return [
             team.team_id,
             team.name,
@@ -100,6 +108,9 @@ class ExportService:
             team.status_reason or "",
             self._when(team.status_changed_at),
             team.status_changed_by or "",
+            team.review_notes,
+            self._when(team.review_deadline),
+            waitlist_position if waitlist_position is not None else "",
             self._when(team.submitted_at),
             team.player_count,
             team.captain.name,
@@ -118,12 +129,13 @@ class ExportService:
         team_pk: int | None = None
         team_cells: list[Any] = []
         async with self._uow() as uow:
+            positions = await self._waitlist_positions(uow)
             records: AsyncIterator[ExportRecord] = uow.teams.export_records(self._batch_size)
             async for record in records:
                 team = record.team
                 if team.pk != team_pk:
                     team_pk = team.pk
-                    team_cells = self._team_cells(team)
+                    team_cells = self._team_cells(team, positions.get(team.pk))
                 player = record.player
                 if player is None:
                     yield [*team_cells, "", "", "", "", "", ""]
@@ -137,6 +149,19 @@ class ExportService:
                     self._presence(team, player.documents, "aadhar"),
                     self._presence(team, player.documents, "subscription"),
                 ]
+
+    async def _waitlist_positions(self, uow: AdminUnitOfWork) -> dict[int, int]:
+        """Every waitlisted team's live position, read once at the start of the export."""
+        queue = [entry.place for entry in await uow.waitlist.queue()]
+        if not queue:
+            return {}
+        capacity = await uow.waitlist.capacity(
+            {place.church_pk for place in queue},
+            self._waitlist.default_church_limit,
+            self._waitlist.max_total,
+            lock=False,
+        )
+        return {place.pk: waitlist_position(place, queue, capacity) for place in queue}
 
     async def csv_chunks(self) -> AsyncIterator[bytes]:
         """UTF-8 CSV, header first, encoded a batch of rows at a time."""

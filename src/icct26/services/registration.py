@@ -4,7 +4,7 @@ Order matters: the form is validated first (every field error at once), files ar
 document store outside any transaction (slow I/O must not hold locks), then one short transaction
 locks the church, checks the limit and duplicates, takes the next team number and inserts
 everything. If anything fails after the copies, the stored files are deleted again. Under an
-Idempotency-Key, the answer to replay is recorded in that same transaction (`AnswerToRecord`).
+Idempotency-Key, the answer to replay is recorded in that same transaction (`RegistrationReceipt.recorded`).
 """
 
 from __future__ import annotations
@@ -13,36 +13,43 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from loguru import logger
 
-from icct26.config import ConfigError, Settings
+from icct26.domain.email import EmailKind
+from icct26.domain.errors import DomainError
 from icct26.domain.idempotency import IdempotencyClaim
-from icct26.domain.ports import DocumentStore, FileToStore
+from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import (
     ChurchLimitPolicy,
     DraftUpload,
     RegistrationDraft,
     RegistrationWindow,
     RosterRules,
+    TeamStatus,
     UploadInfo,
     format_player_id,
     format_team_id,
     parse_registration_form,
 )
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team, unknown_church
+from icct26.domain.registration.lifecycle import check_tournament_capacity
 from icct26.domain.registration.ports import (
+    CaptainLinks,
     ChurchSlot,
     NewTeam,
     PublicTeam,
     RegistrationUnitOfWork,
     StoredUpload,
 )
+from icct26.services.document_files import discard_documents, store_documents
+from icct26.services.waitlist import WaitlistPolicy, queue_position
 
 Clock = Callable[[], datetime]
+_YES = frozenset({"true", "1", "yes", "on"})
 UnitOfWorkFactory = Callable[[], RegistrationUnitOfWork]
 
 
@@ -68,36 +75,7 @@ class RegistrationPolicy:
     closed_registry: bool
     team_id_prefix: str
     timezone: tzinfo
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RegistrationPolicy:
-        zone = settings.timezone
-
-        def aware(moment: datetime | None) -> datetime | None:
-            # A time without an offset is the tournament's wall clock.
-            return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
-
-        try:
-            window = RegistrationWindow(
-                settings.registration_open,
-                aware(settings.registration_opens_at),
-                aware(settings.registration_closes_at),
-            )
-        except ValueError:
-            raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
-        return cls(
-            window=window,
-            roster=RosterRules(
-                min_players=settings.min_players,
-                max_players=settings.max_players,
-                require_player_documents=settings.require_player_documents,
-                max_file_bytes=settings.max_file_bytes,
-            ),
-            church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
-            closed_registry=settings.church_registry == "closed",
-            team_id_prefix=settings.team_id_prefix,
-            timezone=zone,
-        )
+    waitlist: WaitlistPolicy = field(default_factory=WaitlistPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +85,8 @@ class RegistrationReceipt:
     church_name: str
     player_count: int
     submitted_at: datetime
+    status: TeamStatus = TeamStatus.PENDING
+    waitlist_position: int | None = None
 
     def recorded(self) -> bytes:
         """The receipt as the registration's idempotent answer (JSON), committed with the team."""
@@ -117,6 +97,8 @@ class RegistrationReceipt:
                 "church_name": self.church_name,
                 "player_count": self.player_count,
                 "submitted_at": self.submitted_at.isoformat(),
+                "status": self.status.value,
+                "waitlist_position": self.waitlist_position,
             }
         ).encode()
 
@@ -129,6 +111,9 @@ class RegistrationReceipt:
             data["church_name"],
             int(data["player_count"]),
             datetime.fromisoformat(data["submitted_at"]),
+            # Answers recorded before the waiting list existed were all pending registrations.
+            TeamStatus(data.get("status", TeamStatus.PENDING.value)),
+            data.get("waitlist_position"),
         )
 
 
@@ -140,6 +125,7 @@ class RegistrationState:
     min_players: int
     max_players: int
     max_teams_per_church: int
+    max_teams_total: int | None = None
 
 
 def storage_key(batch: str, upload: DraftUpload) -> str:
@@ -160,11 +146,13 @@ class RegistrationService:
         store: DocumentStore,
         policy: RegistrationPolicy,
         clock: Clock = utc_now,
+        captain_links: CaptainLinks | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._store = store
         self._policy = policy
         self._clock = clock
+        self._links = captain_links
 
     @property
     def policy(self) -> RegistrationPolicy:
@@ -179,7 +167,12 @@ class RegistrationService:
             min_players=policy.roster.min_players,
             max_players=policy.roster.max_players,
             max_teams_per_church=policy.church_limit.default_max_teams,
+            max_teams_total=policy.waitlist.max_total,
         )
+
+    async def active_teams(self) -> int:
+        async with self._uow() as uow:
+            return await uow.waitlist.active_total()
 
     async def confirmed_teams(self) -> list[PublicTeam]:
         async with self._uow() as uow:
@@ -205,31 +198,44 @@ class RegistrationService:
         draft = parse_registration_form(
             fields, {name: upload.info for name, upload in files.items()}, self._policy.roster
         )
+        # A full church or tournament puts the team on the waiting list when the captain asked for it.
+        may_wait = self._policy.waitlist.enabled and fields.get("waitlist", "").strip().lower() in _YES
         # Unless storing is cheaper than asking (local links), a read-only look first, so that a
         # request bound to fail uploads no files. The locked transaction below checks again anyway.
         known: bool | None = None  # whether the church exists, when the pre-check looked
         if not self._store.cheap_writes:
             async with self._uow() as uow:
                 church_seen = await uow.churches.find(draft.church_key)
-                await self._check_capacity(uow, draft, church_seen)
+                self._refuse_unless_waiting(await self._check_capacity(uow, draft, church_seen), may_wait)
             known = church_seen is not None
         stored = await self._store_documents(draft, files)
         committing = False
         try:
             async with self._uow() as uow:
+                if self._policy.waitlist.max_total is not None:
+                    # The tournament-wide count must not move until this commits (as every leave does).
+                    await uow.waitlist.lock()
                 church = await self._lock_church(uow, draft, known=known)
-                await self._check_capacity(uow, draft, church)
+                full = await self._check_capacity(uow, draft, church)
+                self._refuse_unless_waiting(full, may_wait)
+                status = TeamStatus.WAITLISTED if full is not None else TeamStatus.PENDING
                 seq = await uow.teams.next_team_seq(self._policy.team_id_prefix)
                 team_id = format_team_id(self._policy.team_id_prefix, seq)
                 player_ids = [format_player_id(team_id, player.position) for player in draft.players]
                 submitted_at = self._clock()
-                team = NewTeam(team_id, seq, church.pk, draft, player_ids, stored, submitted_at)
+                team = NewTeam(team_id, seq, church.pk, draft, player_ids, stored, submitted_at, status)
                 team_pk = await uow.teams.add(team)
+                position = None
+                if status == TeamStatus.WAITLISTED:
+                    position = await queue_position(uow.waitlist, team_pk, self._policy.waitlist)
                 receipt = RegistrationReceipt(
-                    team_id, draft.team_name, church.name, draft.player_count, submitted_at
+                    team_id, draft.team_name, church.name, draft.player_count, submitted_at, status, position
                 )
                 uow.outbox.enqueue(
-                    "registration_received", draft.captain.email, team_pk, self._email_context(team, receipt)
+                    EmailKind.REGISTRATION_RECEIVED,
+                    draft.captain.email,
+                    team_pk,
+                    self._email_context(team, receipt),
                 )
                 if claim is not None:
                     await uow.answers.record(claim, receipt.recorded())
@@ -241,7 +247,7 @@ class RegistrationService:
                 # does not exist, the orphan sweep removes them after ORPHAN_GRACE_MINUTES.
                 logger.warning("registration commit outcome unknown; stored documents left for the sweep")
             else:
-                await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
+                await asyncio.shield(discard_documents(self._store, [doc.storage_key for doc in stored]))
             raise
         return receipt
 
@@ -263,18 +269,33 @@ class RegistrationService:
 
     async def _check_capacity(
         self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, church: ChurchSlot | None
-    ) -> None:
+    ) -> DomainError | None:
+        """Raise for duplicates; return (not raise) the refusal of a full church or tournament, which
+        a captain who asked for the waiting list turns into a waitlisted registration."""
         if church is None and self._policy.closed_registry:
             raise unknown_church(draft.church_name)
         standing = await uow.teams.standing(
             church.pk if church else None, draft.team_name_key, draft.captain.email
         )
-        if church is not None:
-            self._policy.church_limit.check(church.name, standing.active_teams, church.max_teams)
-            if standing.name_taken:
-                raise duplicate_team(draft.team_name, church.name)
+        if church is not None and standing.name_taken:
+            raise duplicate_team(draft.team_name, church.name)
         if standing.captain_email_taken:
             raise duplicate_captain_email()
+        try:
+            if church is not None:
+                self._policy.church_limit.check(church.name, standing.active_teams, church.max_teams)
+            if self._policy.waitlist.max_total is not None:
+                check_tournament_capacity(await uow.waitlist.active_total(), self._policy.waitlist.max_total)
+        except DomainError as full:
+            return full
+        return None
+
+    def _refuse_unless_waiting(self, full: DomainError | None, may_wait: bool) -> None:
+        if full is None or may_wait:
+            return
+        if self._policy.waitlist.enabled:
+            full.extra["waitlist_available"] = True
+        raise full
 
     async def _store_documents(
         self, draft: RegistrationDraft, files: Mapping[str, SpooledUpload]
@@ -293,28 +314,10 @@ class RegistrationService:
             )
             for upload in draft.uploads()
         ]
-        sources = [files[upload.info.field].path for upload in draft.uploads()]
-        try:
-            await self._store.put_files(
-                [
-                    FileToStore(doc.storage_key, source, doc.content_type)
-                    for doc, source in zip(stored, sources, strict=True)
-                ]
-            )
-        except BaseException:
-            # Any of them may be stored, the one being written when it failed half-written: orphans.
-            await asyncio.shield(self._discard([doc.storage_key for doc in stored]))
-            raise
+        await store_documents(
+            self._store, stored, [files[upload.info.field].path for upload in draft.uploads()]
+        )
         return stored
-
-    async def _discard(self, keys: list[str]) -> None:
-        for key in keys:
-            try:
-                await self._store.delete(key)
-            except Exception:
-                logger.warning(
-                    "could not delete a stored document after a failed registration; the sweep will"
-                )
 
     def _email_context(self, team: NewTeam, receipt: RegistrationReceipt) -> dict[str, object]:
         draft = team.draft
@@ -333,4 +336,7 @@ class RegistrationService:
                 for player, player_id in zip(draft.players, team.player_ids, strict=True)
             ],
             "submitted_at": receipt.submitted_at.astimezone(self._policy.timezone).isoformat(),
+            "waitlisted": receipt.status == TeamStatus.WAITLISTED,
+            "waitlist_position": receipt.waitlist_position,
+            "captain_link": self._links.url(receipt.team_id, 1) if self._links else None,
         }

@@ -11,6 +11,7 @@ from itsdangerous.timed import TimestampSigner
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.bootstrap import Container
 from tests.e2e.admin.conftest import Staff
+from tests.e2e.admin.test_admin_sensitive_documents import team_detail
 from tests.e2e.test_foundation import assert_problem
 from tests.support.factories import create_team
 
@@ -22,18 +23,11 @@ def path_of(url: str) -> str:
     return url.removeprefix("http://testserver")
 
 
-async def team_links(client: httpx.AsyncClient, staff: Staff, team_id: str) -> dict[str, object]:
-    resp = await client.get(f"/admin/teams/{team_id}", headers=staff.admin)
-    assert resp.status_code == 200, resp.text
-    data: dict[str, object] = resp.json()["data"]
-    return data
-
-
 async def test_links_serve_the_uploaded_bytes_without_a_token(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     team = await create_team(container, players=2)
-    data = await team_links(client, staff, team.team_id)
+    data = await team_detail(client, staff, team.team_id)
     team_out, players = data["team"], data["players"]
     assert isinstance(team_out, dict) and isinstance(players, list)
     cases = [
@@ -57,7 +51,7 @@ async def test_links_expire(
     client: httpx.AsyncClient, container: Container, staff: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     team = await create_team(container, players=0)
-    url = path_of(str((await team_links(client, staff, team.team_id))["team"]["pastorLetter"]))  # type: ignore[index]
+    url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["pastorLetter"]))
     ttl = container.settings.signed_url_ttl_seconds
     signed_at = int(time.time())
 
@@ -88,7 +82,7 @@ async def test_dead_links_answer_browsers_with_a_page_and_other_clients_with_a_p
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     team = await create_team(container, players=0)
-    url = path_of(str((await team_links(client, staff, team.team_id))["team"]["paymentReceipt"]))  # type: ignore[index]
+    url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["paymentReceipt"]))
     _, _, token, filename = url.split("/")
     tampered = f"/documents/{token[:-3]}{'A' if token[-3] != 'A' else 'B'}{token[-2:]}/{filename}"
     assert_dead_link_page(await client.get(tampered, headers={"Accept": BROWSER_ACCEPT}))
@@ -105,7 +99,7 @@ async def test_tampered_foreign_and_dangling_links_are_not_found(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     team = await create_team(container, players=0)
-    url = path_of(str((await team_links(client, staff, team.team_id))["team"]["paymentReceipt"]))  # type: ignore[index]
+    url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["paymentReceipt"]))
     _, _, token, filename = url.split("/")
     flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
     assert_problem(await client.get(f"/documents/{flipped}/{filename}"), 404, "DOCUMENT_NOT_FOUND")
@@ -125,8 +119,8 @@ async def test_links_use_the_public_base_url(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     team = await create_team(container, players=1)
-    data = await team_links(client, staff, team.team_id)
-    url = str(data["team"]["pastorLetter"])  # type: ignore[index]
+    data = await team_detail(client, staff, team.team_id)
+    url = str(data["team"]["pastorLetter"])
     assert url.startswith("https://api.icct26.example/documents/") and url.endswith("/pastor_letter.pdf")
     resp = await client.get(url.removeprefix("https://api.icct26.example"))
     assert resp.content == team.files[team.keys[(None, "pastor_letter")]]

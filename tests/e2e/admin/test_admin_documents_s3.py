@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -17,24 +16,20 @@ from tests.e2e.admin.conftest import Staff
 from tests.e2e.admin.test_admin_sensitive_documents import (
     PNG_SIGNATURE,
     noisy_png,
+    register_with_aadhar,
     relative,
     shares_a_16_byte_run,
 )
 from tests.e2e.test_foundation import assert_problem
-from tests.integration.storage.test_storage_s3 import Moto
-from tests.support.registration_forms import RegistrationForm, Upload, fetch, post_form
+from tests.support.moto_s3 import Moto
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Moto]:
-    server = Moto()
-    server.server.start()
-    try:
+    with Moto.running() as server:
         yield server
-    finally:
-        server.server.stop()
 
 
 @pytest.fixture
@@ -49,13 +44,7 @@ def settings_overrides(moto: Moto) -> dict[str, Any]:
 
 
 def raw_object(moto: Moto, bucket: str, key: str) -> bytes:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
+    s3 = moto.client()
     body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     return body
 
@@ -66,17 +55,8 @@ async def test_the_bucket_holds_ciphertext_and_the_signed_link_serves_the_upload
     assert isinstance(container.storage, EncryptedDocumentStore) and container.storage.name == "s3"
     aadhar = noisy_png()
     assert len(aadhar) > RECORD_SIZE
-    form = RegistrationForm.valid(players=11)
-    form.files["player_3_aadhar_file"] = Upload("aadhar_3.png", aadhar, "image/png")
-    resp = await post_form(client, form)
-    assert resp.status_code == 201, resp.text
-
-    [row] = await fetch(
-        container.database,
-        "SELECT d.storage_key FROM documents d JOIN players p ON p.id = d.player_pk "
-        "WHERE p.player_id = 'ICCT-001-P04' AND d.kind = 'aadhar'",
-    )
-    in_bucket = raw_object(moto, container.settings.s3_bucket, row.storage_key)
+    storage_key = await register_with_aadhar(client, container, 3, aadhar)
+    in_bucket = raw_object(moto, container.settings.s3_bucket, storage_key)
     assert PNG_SIGNATURE not in in_bucket
     assert not shares_a_16_byte_run(aadhar, in_bucket)
 
@@ -89,16 +69,10 @@ async def test_the_bucket_holds_ciphertext_and_the_signed_link_serves_the_upload
     assert download.headers["cache-control"] == "no-store"
 
     # Damage in the bucket is a 404, never corrupt bytes.
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
+    s3 = moto.client()
     damaged = bytearray(in_bucket)
     damaged[200] ^= 0xFF
-    s3.put_object(Bucket=container.settings.s3_bucket, Key=row.storage_key, Body=bytes(damaged))
+    s3.put_object(Bucket=container.settings.s3_bucket, Key=storage_key, Body=bytes(damaged))
     assert_problem(
         await client.get(relative(url), headers={"Accept": "application/json"}), 404, "DOCUMENT_NOT_FOUND"
     )

@@ -77,22 +77,30 @@ async def team_detail(client: httpx.AsyncClient, staff: Staff, team_id: str) -> 
     return data
 
 
+async def register_with_aadhar(
+    client: httpx.AsyncClient, container: Container, player: int, aadhar: bytes
+) -> str:
+    """Register ICCT-001 with `aadhar` as the ID document of player index `player`; its storage key."""
+    form = RegistrationForm.valid(players=11)
+    form.files[f"player_{player}_aadhar_file"] = Upload(f"aadhar_{player}.png", aadhar, "image/png")
+    resp = await post_form(client, form)
+    assert resp.status_code == 201, resp.text
+    [row] = await fetch(
+        container.database,
+        "SELECT d.storage_key FROM documents d JOIN players p ON p.id = d.player_pk "
+        "WHERE p.player_id = :player_id AND d.kind = 'aadhar'",
+        player_id=f"ICCT-001-P{player + 1:02d}",
+    )
+    return str(row.storage_key)
+
+
 async def test_an_uploaded_id_document_is_encrypted_on_disk_and_served_byte_identical(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
     aadhar = noisy_png()
     assert len(aadhar) > RECORD_SIZE  # several records: the streamed path, not one block
-    form = RegistrationForm.valid(players=11)
-    form.files["player_0_aadhar_file"] = Upload("aadhar_0.png", aadhar, "image/png")
-    resp = await post_form(client, form)
-    assert resp.status_code == 201, resp.text
-
-    [row] = await fetch(
-        container.database,
-        "SELECT d.storage_key FROM documents d JOIN players p ON p.id = d.player_pk "
-        "WHERE p.player_id = 'ICCT-001-P01' AND d.kind = 'aadhar'",
-    )
-    on_disk = (container.settings.data_path / "documents" / row.storage_key).read_bytes()
+    storage_key = await register_with_aadhar(client, container, 0, aadhar)
+    on_disk = (container.settings.data_path / "documents" / storage_key).read_bytes()
     assert PNG_SIGNATURE not in on_disk
     assert not shares_a_16_byte_run(aadhar, on_disk)
     spool = container.settings.data_path / "tmp"
@@ -315,6 +323,28 @@ async def test_every_view_is_recorded_and_only_admins_read_the_record(
     assert (await client.get("/admin/document-access", headers=staff.admin)).json()["total"] == 2
 
 
+async def test_the_team_views_document_list_links_are_recorded_as_the_staff_accounts_views(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> None:
+    team = await create_team(container, players=2)
+    detail = await team_detail(client, staff, team.team_id)
+    [entry] = [
+        doc
+        for doc in detail["documents"]
+        if (doc["document"], doc["player_id"]) == ("aadhar_file", team.player_ids[1])
+    ]
+    token = relative(entry["url"]).split("/")[2]
+    signed = container.signer.verify_link(token, container.settings.signed_url_ttl_seconds)
+    assert (signed.key, signed.viewer_id) == (team.keys[(team.player_ids[1], "aadhar")], staff.admin_id)
+
+    resp = await client.get(relative(entry["url"]))
+    assert resp.status_code == 200
+    assert resp.content == team.files[team.keys[(team.player_ids[1], "aadhar")]]
+    [row] = await access_rows(client, staff, team.team_id, 1)
+    assert row["actor_id"] == staff.admin_id and row["actor_email"] == ADMIN_EMAIL
+    assert (row["player_id"], row["document"]) == (team.player_ids[1], "aadhar")
+
+
 async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_players_results(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
@@ -360,6 +390,7 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
     today = datetime.now(container.settings.timezone).date().isoformat()
     assert detail["team"]["documentsNote"] == f"Documents purged on {today}"
     assert detail["team"]["pastorLetter"] is None and detail["players"][0]["aadharFile"] is None
+    assert detail["documents"] == []  # the per-document list has nothing left to link either
     export = await client.get("/admin/teams/export", params={"format": "csv"}, headers=staff.admin)
     assert export.status_code == 200
     assert f"purged on {today}" in export.text and "/documents/" not in export.text

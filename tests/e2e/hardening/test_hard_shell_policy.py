@@ -9,6 +9,7 @@ import httpx
 import jwt
 import pytest
 
+from icct26.adapters.db.engine import Database
 from icct26.bootstrap import Container
 from tests.support.addresses import FRONTEND_ORIGIN as ORIGIN
 from tests.support.registration_forms import RegistrationForm, post_form
@@ -62,9 +63,12 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.slow
-async def test_the_eleventh_registration_reads_its_429_while_still_uploading(server: ServerProcess) -> None:
+async def test_the_eleventh_registration_reads_its_429_while_still_uploading(
+    server: ServerProcess, database: Database
+) -> None:
     """httpx.AsyncClient (what generated clients use) reads the refusal of a 25-file upload instead
-    of a connection reset: the server drains the refused body before answering."""
+    of a connection reset: the server drains the refused body before answering. (`database` empties
+    the tables afterwards: the server's registrations must not reach later tests.)"""
     form = RegistrationForm.valid(1, players=11)
     assert len(form.files) == 25
     transport = httpx.AsyncHTTPTransport(local_address="127.0.0.9")

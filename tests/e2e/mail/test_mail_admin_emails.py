@@ -204,7 +204,8 @@ async def test_in_process_worker_runs_with_the_app_and_stops_with_it(
     try:
         team = await create_team(container, players=11, status="confirmed")
         async with app_client(create_app(container=container)) as c:
-            assert [t.get_name() for t in container.background] == ["outbox-worker"]
+            # The app runs the outbox worker and, beside it, the writer of the document view record.
+            assert [t.get_name() for t in container.background] == ["outbox-worker", "document-access-writer"]
             resp = await c.post(f"/admin/teams/{team.team_id}/resend-email", headers=admin(container))
             assert resp.status_code == 202
             deadline = time.monotonic() + 20

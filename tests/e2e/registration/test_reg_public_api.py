@@ -56,6 +56,8 @@ async def test_registration_status(client: httpx.AsyncClient) -> None:
         "max_players": 15,
         "min_players": 11,
         "max_teams_per_church": 2,
+        "max_teams_total": None,
+        "active_teams": 0,
     }
 
 
@@ -76,8 +78,20 @@ async def test_availability_counts_active_teams_of_every_known_church(
     body = resp.json()
     by_name = {c["church_name"]: c for c in body["churches"]}
     assert set(by_name) == set(church_names)
-    assert by_name[full] == {"church_name": full, "team_count": 2, "max_teams": 2, "locked": True}
-    assert by_name[half] == {"church_name": half, "team_count": 1, "max_teams": 2, "locked": False}
+    assert by_name[full] == {
+        "church_name": full,
+        "team_count": 2,
+        "max_teams": 2,
+        "locked": True,
+        "waitlisted": 0,
+    }
+    assert by_name[half] == {
+        "church_name": half,
+        "team_count": 1,
+        "max_teams": 2,
+        "locked": False,
+        "waitlisted": 0,
+    }
     assert by_name[church_names[2]]["max_teams"] == 3
     assert body["summary"] == {
         "total_churches": len(church_names),

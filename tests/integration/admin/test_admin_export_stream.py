@@ -26,7 +26,9 @@ async def test_csv_export_streams_in_batches_from_one_statement(container: Conta
     with counted_statements(container) as seen:
         chunks = [chunk async for chunk in exports.csv_chunks()]
     assert len(chunks) >= 3  # 1200 rows, 500 per chunk
-    assert len([s for s in seen if "FROM teams" in s]) == 1, seen
+    # One statement streams every row (plus one read of the waiting list, whatever the size).
+    assert len([s for s in seen if "FROM teams" in s and "JOIN players" in s]) == 1, seen
+    assert len([s for s in seen if "FROM teams" in s]) <= 2, seen
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
     assert rows[0] == list(COLUMNS) and len(rows) == 1 + 80 * 15
     assert rows[1][COLUMNS.index("aadhar_file")] == "yes"  # presence, never a link

@@ -151,4 +151,4 @@ async def test_purge_removes_documents_of_long_rejected_teams(container: Contain
 
     code, out, err = await icct26(container.settings, "documents", "purge", cwd=tmp_path)
     assert code == 0, err
-    assert "purged 0 documents of 0 rejected teams" in out
+    assert "purged 0 documents of 0 rejected or withdrawn teams" in out

@@ -138,7 +138,10 @@ async def test_the_listener_reconnects_and_catches_up_when_its_connection_is_cut
     subscription = hub.subscribe()
     async with container.database.engine.begin() as conn:
         cut = await conn.scalar(
-            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :n"),
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = :n AND datname = current_database()"
+            ),
             {"n": LISTENER_APPLICATION_NAME},
         )
     assert cut == 1

@@ -4,7 +4,6 @@ upgrade with its teams and the default quota of overs (and the downgrade)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
 from icct26.adapters.db import migrations
-from icct26.adapters.db.engine import Database, to_async_url
+from icct26.adapters.db.engine import Database
 from icct26.adapters.db.models import metadata
-from tests.conftest import _admin_connect, _plain, _with_database
+from tests.conftest import _plain, empty_database
 
 MATCH_COLUMNS = {"team1_from_pk", "team2_from_pk", "overs_per_innings", "team1_balls", "team2_balls"}
 
@@ -42,20 +41,8 @@ async def test_migrated_matches_table_equals_the_model(database: Database) -> No
 @pytest.fixture
 def scratch_database(server_url: str) -> Iterator[str]:
     """An empty database of its own, to walk the migrations up and down."""
-    name = f"icct26_migration_{uuid.uuid4().hex[:10]}"
-
-    async def run(sql: str) -> None:
-        conn = await _admin_connect(server_url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield to_async_url(_with_database(server_url, name))
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(server_url, "icct26_migration") as url:
+        yield url
 
 
 def test_an_existing_match_survives_upgrade_and_downgrade(scratch_database: str) -> None:

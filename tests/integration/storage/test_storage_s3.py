@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.s3 import S3DocumentStore
@@ -19,7 +16,7 @@ from icct26.adapters.storage.signing import LinkSigner
 from icct26.bootstrap import build_document_store
 from icct26.domain.errors import DomainError, ErrorCode
 from tests.conftest import make_settings
-from tests.support.server import free_port
+from tests.support.moto_s3 import Moto
 from tests.support.smtp_sink import ConnectionGate
 
 pytestmark = pytest.mark.asyncio
@@ -27,36 +24,10 @@ PDF = b"%PDF-1.4\n" + os.urandom(300_000)
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2_000)
 
 
-class Moto:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def create_bucket(self) -> str:
-        name = f"icct26-{uuid.uuid4().hex[:12]}"
-        client = boto3.client(
-            "s3",
-            endpoint_url=self.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            region_name="us-east-1",
-        )
-        client.create_bucket(Bucket=name)
-        return name
-
-
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Moto]:
-    server = Moto()
-    server.server.start()
-    try:
+    with Moto.running() as server:
         yield server
-    finally:
-        server.server.stop()
 
 
 def s3_store(endpoint: str, bucket: str, breakers: BreakerRegistry | None = None) -> S3DocumentStore:

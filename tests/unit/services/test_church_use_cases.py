@@ -8,8 +8,7 @@ import pytest
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import ChurchLimitPolicy, TeamStatus
-from icct26.services.churches import ChurchService
-from icct26.services.churches_admin import ChurchAdminService, ChurchUpdate
+from icct26.services.churches import ChurchAdminService, ChurchService, ChurchUpdate
 from tests.fakes.admin import FakeAdminDatabase
 from tests.fakes.registration import FakeRegistrationDatabase
 from tests.unit.services.expect import refusal

@@ -1,5 +1,5 @@
 """DocumentMaintenance against in-memory fakes: the orphan sweep spares named and recent files, the
-purge of rejected teams' documents retries whatever the store could not delete, every team's
+purge of rejected and withdrawn teams' documents retries whatever the store could not delete, every team's
 documents go once the retention after the tournament has passed, and re-encryption walks every
 document, counting what it rewrote and what failed."""
 
@@ -77,7 +77,7 @@ async def test_the_sweep_deletes_old_files_that_nothing_names() -> None:
 
 
 @pytest.mark.asyncio
-async def test_the_purge_takes_the_files_of_teams_rejected_before_the_retention() -> None:
+async def test_the_purge_takes_the_files_of_teams_rejected_or_withdrawn_before_the_retention() -> None:
     db, store = FakeRegistrationDatabase(), FakeDocumentStore()
     db.add_church("Zion Church")
     old = db.add_team(
@@ -89,16 +89,25 @@ async def test_the_purge_takes_the_files_of_teams_rejected_before_the_retention(
     db.add_team(
         1, TeamStatus.REJECTED, storage_keys=["recent/1.pdf"], status_changed_at=NOW - timedelta(days=3)
     )
+    gone = db.add_team(
+        1, TeamStatus.WITHDRAWN, storage_keys=["gone/1.pdf"], status_changed_at=NOW - timedelta(days=31)
+    )
     db.add_team(1, TeamStatus.PENDING, storage_keys=["pending/1.pdf"])
-    for key in ("old/1.pdf", "old/2.pdf", "recent/1.pdf", "pending/1.pdf"):
+    db.add_team(
+        1,
+        TeamStatus.CHANGES_REQUESTED,
+        storage_keys=["asked/1.pdf"],
+        status_changed_at=NOW - timedelta(days=31),
+    )
+    for key in ("old/1.pdf", "old/2.pdf", "recent/1.pdf", "gone/1.pdf", "pending/1.pdf", "asked/1.pdf"):
         await put(store, key, NOW - timedelta(days=40))
 
     report = await housekeeping(db, store).purge()
     again = await housekeeping(db, store).purge()
 
-    assert (report.teams, report.files, report.failed_teams) == (1, 2, 0)
-    assert sorted(store.files) == ["pending/1.pdf", "recent/1.pdf"]
-    assert db.team(old).documents_purged
+    assert (report.teams, report.files, report.failed_teams) == (2, 3, 0)
+    assert sorted(store.files) == ["asked/1.pdf", "pending/1.pdf", "recent/1.pdf"]
+    assert db.team(old).documents_purged and db.team(gone).documents_purged
     assert (again.teams, again.files) == (0, 0)
 
 
@@ -128,8 +137,10 @@ async def test_after_the_retention_every_team_loses_its_documents_once() -> None
     teams = [
         db.add_team(1, TeamStatus.CONFIRMED, storage_keys=["a/1.pdf", "a/2.pdf"]),
         db.add_team(1, TeamStatus.PENDING, storage_keys=["b/1.pdf"]),
+        db.add_team(1, TeamStatus.WAITLISTED, storage_keys=["c/1.pdf"]),
+        db.add_team(1, TeamStatus.WITHDRAWN, storage_keys=["d/1.pdf"], status_changed_at=NOW),
     ]
-    for key in ("a/1.pdf", "a/2.pdf", "b/1.pdf"):
+    for key in ("a/1.pdf", "a/2.pdf", "b/1.pdf", "c/1.pdf", "d/1.pdf"):
         await put(store, key, NOW - timedelta(days=40))
 
     before = await housekeeping(db, store, documents_expire_at=NOW + timedelta(days=1)).purge()
@@ -137,7 +148,7 @@ async def test_after_the_retention_every_team_loses_its_documents_once() -> None
     again = await housekeeping(db, store, documents_expire_at=NOW).purge()
 
     assert (before.teams, before.every_team) == (0, False)
-    assert (report.teams, report.files, report.failed_teams, report.every_team) == (2, 3, 0, True)
+    assert (report.teams, report.files, report.failed_teams, report.every_team) == (4, 5, 0, True)
     assert store.files == {} and all(db.team(team).documents_purged for team in teams)
     assert (again.teams, again.files) == (0, 0)
 

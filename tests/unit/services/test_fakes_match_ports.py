@@ -42,14 +42,12 @@ from tests.fakes.registration import (
     FakeRegistrationUnitOfWork,
     FakeTeamRegistrations,
 )
-from tests.fakes.schedule import FakeMatches, FakeScheduleUnitOfWork, FakeTeamDirectory
+from tests.fakes.schedule import FakeMatches, FakeMatchEvents, FakeScheduleUnitOfWork, FakeTeamDirectory
 from tests.fakes.storage import FakeDocumentStore
 
 PAIRS: list[tuple[type, type]] = [
     (FakeDocumentStore, DocumentStore),
     (FakeAuditLog, AuditLog),
-    (FakeOutbox, registration.EmailOutbox),
-    (FakeOutbox, admin.EmailOutbox),
     (FakeOutbox, OutboxWriter),
     (FakeIdempotentAnswers, IdempotentAnswers),
     (FakeRegistrationUnitOfWork, registration.RegistrationUnitOfWork),
@@ -65,6 +63,7 @@ PAIRS: list[tuple[type, type]] = [
     (FakeEmailUnitOfWork, EmailUnitOfWork),
     (FakeTeamEmails, TeamEmailReader),
     (FakeScheduleUnitOfWork, schedule.ScheduleUnitOfWork),
+    (FakeMatchEvents, schedule.MatchEventJournal),
     (FakeMatches, schedule.MatchRepository),
     (FakeTeamDirectory, schedule.TeamDirectory),
     (FakeGalleryUnitOfWork, gallery.GalleryUnitOfWork),

@@ -204,7 +204,8 @@ async def test_a_church_holds_the_default_number_of_active_teams(registration: R
     error = await registration.refused(form(3))
 
     assert error.code is ErrorCode.CHURCH_LIMIT_REACHED
-    assert error.extra == {"church_name": CHURCH, "max_teams": 2, "team_count": 2}
+    # The waiting list is on by default: the refusal says a retry with `waitlist=true` would queue.
+    assert error.extra == {"church_name": CHURCH, "max_teams": 2, "team_count": 2, "waitlist_available": True}
     assert "Maximum 2 teams" in error.message  # what the frontend's banner looks for
     assert len(registration.db.committed.teams) == 2
 

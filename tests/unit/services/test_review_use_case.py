@@ -11,7 +11,7 @@ from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
 from icct26.services.admin_teams import TeamReviewService
-from icct26.services.audit_log import AuditLogService
+from icct26.services.admin_users import AuditLogService
 from icct26.services.document_links import DocumentLinks
 from icct26.services.outbox import resend_team_email
 from tests.fakes.admin import FakeAdminDatabase
@@ -183,7 +183,7 @@ async def test_a_page_outside_the_limits_names_both_fields(review: TeamReviewSer
 async def test_a_team_and_a_player_are_found_by_id_in_any_case(
     db: FakeAdminDatabase, review: TeamReviewService
 ) -> None:
-    db.add_team("Zion Lions", players=3, status=TeamStatus.CONFIRMED)
+    db.add_team("Zion Lions", status=TeamStatus.CONFIRMED, players=3)  # the public view shows confirmed teams
 
     detail = await review.team("icct-001", base_url=BASE_URL)
     player, team = await review.player(" icct-001-p02 ", base_url=BASE_URL)

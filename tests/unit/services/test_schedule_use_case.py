@@ -375,3 +375,13 @@ async def test_a_refused_change_leaves_the_generation_alone(schedule: ScheduleSe
     await refusal(schedule.create(fixture(), SCORER))
     await refusal(schedule.delete(created.id + 1, SCORER))
     assert schedule.generation == 1
+
+
+@pytest.mark.asyncio
+async def test_committed_changes_are_announced_and_refused_ones_are_not(
+    db: FakeScheduleDatabase, schedule: ScheduleService
+) -> None:
+    created = await schedule.create(fixture(), SCORER)
+    await refusal(schedule.create(fixture(), SCORER))
+    await schedule.delete(created.id, SCORER)
+    assert db.committed.events == [("changed", created.id), ("deleted", created.id)]

@@ -104,7 +104,7 @@ async def test_a_password_change_is_audited_as_a_flag_only(
         "role": "admin",
         "is_active": True,
         "password_changed": True,
-        "sessions_revoked": True,
+        "sessions_revoked": True,  # a new password ends the account's sessions
     }
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select, update
+from sqlalchemy import Row, Select, Update, func, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +63,8 @@ _TEAM_COLUMNS = (
     T.status_changed_by,
     T.submitted_at,
     T.documents_purged_at,
+    T.review_items,
+    T.review_deadline,
     _PLAYER_COUNT,
     _TEAM_DOCUMENTS,
 )
@@ -74,6 +76,21 @@ _PLAYER_COLUMNS = (
     P.role,
     _PLAYER_DOCUMENTS,
 )
+
+
+def status_update(team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str) -> Update:
+    """The statement that moves a team to `status`, saying why, when and by whom."""
+    return (
+        update(T)
+        .where(T.id == team_pk)
+        .values(
+            status=status.value,
+            status_reason=reason,
+            status_changed_at=at,
+            status_changed_by=by,
+            updated_at=datetime.now(UTC),
+        )
+    )
 
 
 def _teams() -> Select[*tuple[Any, ...]]:
@@ -100,6 +117,15 @@ def _team_view(row: Row[Any]) -> TeamView:
         submitted_at=row.submitted_at,
         documents=_refs(row.team_documents),
         documents_purged_at=row.documents_purged_at,
+        review_notes=_review_notes(row.review_items),
+        review_deadline=row.review_deadline,
+    )
+
+
+def _review_notes(items: Sequence[dict[str, Any]] | None) -> str:
+    return "\n".join(
+        f"{item['document']}{' (' + item['player_id'] + ')' if item.get('player_id') else ''}: {item['note']}"
+        for item in items or ()
     )
 
 
@@ -186,17 +212,7 @@ class SqlTeamReviewRepository:
     async def set_status(
         self, team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str
     ) -> None:
-        await self._session.execute(
-            update(T)
-            .where(T.id == team_pk)
-            .values(
-                status=status.value,
-                status_reason=reason,
-                status_changed_at=at,
-                status_changed_by=by,
-                updated_at=datetime.now(UTC),
-            )
-        )
+        await self._session.execute(status_update(team_pk, status, reason, at, by))
 
     async def export_records(self, batch_size: int) -> AsyncIterator[ExportRecord]:
         stmt = (

@@ -28,7 +28,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 metadata = orm_registry.metadata
 
-ACTIVE_TEAM = "status IN ('pending', 'confirmed')"
+# Live teams (holding a slot or waiting for one) block a duplicate name in their church and a second
+# team of their captain.
+LIVE_TEAM = "status IN ('pending', 'confirmed', 'changes_requested', 'waitlisted')"
+TEAM_STATUSES = (
+    "status IN ('pending', 'confirmed', 'rejected', 'changes_requested', 'withdrawn', 'waitlisted')"
+)
 
 
 class ChurchRecord(IdentityAuditBase):
@@ -57,16 +62,21 @@ class TeamRecord(IdentityAuditBase):
             "church_id",
             "name_key",
             unique=True,
-            postgresql_where=text(ACTIVE_TEAM),
+            postgresql_where=text(LIVE_TEAM),
         ),
         Index(
             "uq_teams_active_captain_email",
             "captain_email",
             unique=True,
-            postgresql_where=text(ACTIVE_TEAM),
+            postgresql_where=text(LIVE_TEAM),
         ),
         Index("ix_teams_status_submitted", "status", "submitted_at"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status"),
+        Index(
+            "ix_teams_review_deadline",
+            "review_deadline",
+            postgresql_where=text("status = 'changes_requested'"),
+        ),
+        CheckConstraint(TEAM_STATUSES, name="status"),
     )
 
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -82,12 +92,18 @@ class TeamRecord(IdentityAuditBase):
     vice_phone: Mapped[str] = mapped_column(String(10))
     vice_email: Mapped[str] = mapped_column(String(254))
     vice_whatsapp: Mapped[str | None] = mapped_column(String(10), default=None)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     status_changed_by: Mapped[str | None] = mapped_column(String(254), default=None)
     submitted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     documents_purged_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The open change request: [{document, player_id, note, answered_at}] and its deadline.
+    review_items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB, default=None)
+    review_deadline: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Part of every captain link: bumping it (rotate-captain-link) makes earlier links invalid.
+    captain_link_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     church: Mapped[ChurchRecord] = relationship(back_populates="teams", lazy="noload")
     players: Mapped[list[PlayerRecord]] = relationship(
@@ -129,8 +145,9 @@ class DocumentRecord(IdentityAuditBase):
     content_type: Mapped[str] = mapped_column(String(64))
     extension: Mapped[str] = mapped_column(String(8))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     team: Mapped[TeamRecord] = relationship(back_populates="documents", lazy="noload")
 

@@ -8,8 +8,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import OutboxEmailRecord
+from icct26.domain.email import EmailKind
 
-EMAIL_KINDS = frozenset({"registration_received", "team_confirmed", "team_rejected"})
+EMAIL_KINDS = frozenset(kind.value for kind in EmailKind)
+
+
+class SqlOutboxWriter:
+    """`OutboxWriter` on a session: the row commits (or rolls back) with the session's other changes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
+        enqueue_email(self._session, kind=kind.value, recipient=recipient, team_pk=team_pk, context=context)
 
 
 def enqueue_email(

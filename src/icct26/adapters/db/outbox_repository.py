@@ -18,11 +18,10 @@ from sqlalchemy.sql.dml import Update
 from icct26.adapters.db.audit import SqlAuditLog
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.models import ChurchRecord, OutboxEmailRecord, PlayerRecord, TeamRecord
-from icct26.adapters.db.outbox import enqueue_email
+from icct26.adapters.db.outbox import SqlOutboxWriter
 from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.adapters.resilience import RetryPolicy, outbox_bookkeeping_retry
 from icct26.domain.email import (
-    EmailKind,
     EmailStatus,
     OutboxEmail,
     OutboxEmailView,
@@ -237,16 +236,6 @@ class SqlTeamEmailReader:
             submitted_at=team.submitted_at,
             players=tuple(RosterEntry(p.player_id, p.name, p.role) for p in players),
         )
-
-
-class SqlOutboxWriter:
-    """`OutboxWriter` over `enqueue_email` (same transaction as the session's other changes)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
-        enqueue_email(self._session, kind=kind.value, recipient=recipient, team_pk=team_pk, context=context)
 
 
 class SqlEmailUnitOfWork(SqlUnitOfWork):

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from icct26.adapters.db.church_repository import ACTIVE_STATUS_VALUES, SqlChurchRepository
+from icct26.adapters.db.churches import ACTIVE_STATUS_VALUES, SqlChurchRepository
 from icct26.adapters.db.idempotency_repository import SqlIdempotentAnswers
 from icct26.adapters.db.models import (
     ChurchRecord,
@@ -24,12 +24,14 @@ from icct26.adapters.db.models import (
     TeamIdCounter,
     TeamRecord,
 )
-from icct26.adapters.db.outbox import enqueue_email
+from icct26.adapters.db.outbox import SqlOutboxWriter
 from icct26.adapters.db.uow import SqlUnitOfWork
-from icct26.domain.registration import TeamStatus
+from icct26.adapters.db.waitlist_repository import SqlWaitingList
+from icct26.domain.registration import LIVE_STATUSES, TeamStatus
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
 from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam, TeamStanding
 
+LIVE_STATUS_VALUES = tuple(sorted(status.value for status in LIVE_STATUSES))
 UNIQUE_ACTIVE_NAME = "uq_teams_active_name_per_church"
 UNIQUE_ACTIVE_CAPTAIN_EMAIL = "uq_teams_active_captain_email"
 
@@ -46,6 +48,10 @@ def _active() -> Any:
     return TeamRecord.status.in_(ACTIVE_STATUS_VALUES)
 
 
+def _live() -> Any:
+    return TeamRecord.status.in_(LIVE_STATUS_VALUES)
+
+
 def _exists(*conditions: Any) -> Any:
     return select(TeamRecord.id).where(*conditions).exists()
 
@@ -58,11 +64,11 @@ _STANDING = select(
     .scalar_subquery()
     .label("active_teams"),
     _exists(
-        _active(),
+        _live(),
         TeamRecord.church_id == bindparam("church_pk"),
         TeamRecord.name_key == bindparam("name_key"),
     ).label("name_taken"),
-    _exists(_active(), TeamRecord.captain_email == bindparam("captain_email")).label("captain_email_taken"),
+    _exists(_live(), TeamRecord.captain_email == bindparam("captain_email")).label("captain_email_taken"),
 )
 # On the tables, not the mapped classes: one multi-row INSERT even when some values are NULL (the
 # ORM's bulk insert would split the rows by which columns are NULL).
@@ -126,8 +132,9 @@ class SqlTeamRegistrations:
             "vice_phone": draft.vice.phone,
             "vice_email": draft.vice.email,
             "vice_whatsapp": draft.vice.whatsapp,
-            "status": TeamStatus.PENDING.value,
+            "status": team.status.value,
             "submitted_at": team.submitted_at,
+            "waitlisted_at": team.submitted_at if team.status == TeamStatus.WAITLISTED else None,
         }
         try:
             team_pk = int((await self._session.execute(_INSERT_TEAM, values)).scalar_one())
@@ -186,14 +193,6 @@ class SqlTeamRegistrations:
         return [PublicTeam(row[0], row[1], row[2], int(row[3])) for row in rows]
 
 
-class SqlEmailOutbox:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    def enqueue(self, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
-        enqueue_email(self._session, kind=kind, recipient=recipient, team_pk=team_pk, context=context)
-
-
 class SqlDocumentRecords:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -213,7 +212,9 @@ class SqlDocumentRecords:
         due = (
             true()
             if every_team
-            else (TeamRecord.status == TeamStatus.REJECTED.value) & (rejected_at < rejected_before)
+            # Withdrawn teams are gone for good too: their documents follow the same retention.
+            else TeamRecord.status.in_((TeamStatus.REJECTED.value, TeamStatus.WITHDRAWN.value))
+            & (rejected_at < rejected_before)
         )
         stmt = (
             select(TeamRecord.id, TeamRecord.team_id, DocumentRecord.storage_key)
@@ -260,13 +261,15 @@ class SqlRegistrationUnitOfWork(SqlUnitOfWork):
 
     churches: SqlChurchRepository
     teams: SqlTeamRegistrations
-    outbox: SqlEmailOutbox
+    outbox: SqlOutboxWriter
     documents: SqlDocumentRecords
     answers: SqlIdempotentAnswers
+    waitlist: SqlWaitingList
 
     def _bind(self, session: AsyncSession) -> None:
         self.churches = SqlChurchRepository(session)
         self.teams = SqlTeamRegistrations(session)
-        self.outbox = SqlEmailOutbox(session)
+        self.outbox = SqlOutboxWriter(session)
         self.documents = SqlDocumentRecords(session)
         self.answers = SqlIdempotentAnswers(session)
+        self.waitlist = SqlWaitingList(session)

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.outbox_repository import SqlEmailUnitOfWork
 from icct26.adapters.http.auth import actor_of
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.adapters.mail.worker import OutboxWorker
 from icct26.domain.errors import ErrorCode
 from icct26.services.outbox import MAX_PAGE, MAX_PAGE_SIZE, list_outbox, resend_team_email

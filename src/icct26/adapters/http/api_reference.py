@@ -32,7 +32,7 @@ from icct26.adapters.http.api_examples import (
     operations,
 )
 from icct26.adapters.http.auth import READ_METHODS, admin_guard, staff_guard
-from icct26.adapters.http.problem_docs import SURROUNDING
+from icct26.adapters.http.openapi_docs import SURROUNDING
 from icct26.config import Settings
 
 _CODE = re.compile(r"`([A-Z][A-Z0-9_]+)`")

@@ -89,6 +89,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
             Tag(name="health", description="Liveness and readiness"),
             Tag(name="registration", description="Public team registration"),
             Tag(name="teams", description="Public team views"),
+            Tag(name="captain", description="The captain's personal link: status, changes, withdrawal"),
             Tag(name="auth", description="Admin authentication"),
             Tag(name="admin", description="Review and administration (bearer token)"),
             Tag(name="schedule", description="Matches, results and standings"),

@@ -23,11 +23,10 @@ from litestar.params import Dependency, Parameter
 from litestar.response import Stream
 
 from icct26.adapters.http.dependencies import provide
-from icct26.adapters.http.file_docs import file_operation
 from icct26.adapters.http.middleware.asgi import request_id_of
 from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.middleware.rate_limit import client_ip
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, file_operation, problem_responses
 from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
 from icct26.domain.document_access import DocumentView

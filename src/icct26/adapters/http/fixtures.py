@@ -8,7 +8,7 @@ idempotent per `Idempotency-Key` (the route policy; the shell's idempotency laye
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Annotated, Any
 
 import msgspec
@@ -21,11 +21,10 @@ from msgspec import Meta
 from icct26.adapters.http.auth import actor_of, staff_guard
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import route_policy
-from icct26.adapters.http.problem_docs import problem_responses, success_response
-from icct26.adapters.http.schedule_wire import MatchChanged, MatchOut, match_out
+from icct26.adapters.http.openapi_docs import STAFF_WRITE_ERRORS, problem_responses, success_response
+from icct26.adapters.http.schedule_wire import MatchChanged, MatchOut, match_changed, match_out, match_time
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
-from icct26.domain.schedule import format_match_time
 from icct26.services.fixtures import FixtureService, GeneratedFixtures, GenerateInput, PlannedFixture
 from icct26.services.schedule import ScheduleService
 
@@ -35,15 +34,6 @@ TimeText = Annotated[str, Meta(max_length=64)]
 # Match numbers end at 999, so no fixture list can hold more teams than that.
 MAX_TEAMS = 1000
 
-_WRITE_ERRORS = (
-    C.UNAUTHORIZED,
-    C.FORBIDDEN,
-    C.VALIDATION_FAILED,
-    C.MALFORMED_REQUEST,
-    C.IDEMPOTENCY_KEY_INVALID,
-    C.IDEMPOTENCY_KEY_REUSED,
-    C.IDEMPOTENCY_IN_PROGRESS,
-)
 
 # --- wire shapes ---------------------------------------------------------------------------------
 
@@ -120,10 +110,6 @@ def _generate_input(body: GenerateBody) -> GenerateInput:
     return GenerateInput(**msgspec.structs.asdict(body))
 
 
-def _time(value: datetime | None, tz: tzinfo) -> str | None:
-    return format_match_time(value, tz) if value is not None else None
-
-
 def _planned_out(match: PlannedFixture, tz: tzinfo) -> PlannedMatchOut:
     return PlannedMatchOut(
         round=match.round,
@@ -133,7 +119,7 @@ def _planned_out(match: PlannedFixture, tz: tzinfo) -> PlannedMatchOut:
         team2=match.team2,
         team1_id=match.team1_id,
         team2_id=match.team2_id,
-        scheduled_start_time=_time(match.scheduled_start_time, tz),
+        scheduled_start_time=match_time(match.scheduled_start_time, tz),
         overs_per_innings=match.overs_per_innings,
     )
 
@@ -185,7 +171,7 @@ class FixturesController(Controller):
         responses={
             **success_response(FixturePlanned, "dry_run: the plan; nothing was written"),
             **success_response(FixturesCreated, "The stored matches, in playing order", HTTP_201_CREATED),
-            **problem_responses(*_WRITE_ERRORS, C.TEAM_NOT_ELIGIBLE, C.MATCH_CONFLICT),
+            **problem_responses(*STAFF_WRITE_ERRORS, C.TEAM_NOT_ELIGIBLE, C.MATCH_CONFLICT),
         },
     )
     async def generate(
@@ -206,7 +192,9 @@ class FixturesController(Controller):
         "result names none. Answers the match that received the team.",
         responses={
             **success_response(MatchChanged, "The next match, with the team in its place"),
-            **problem_responses(*_WRITE_ERRORS, C.MATCH_NOT_FOUND, C.INVALID_MATCH_STATE, C.MATCH_LOCKED),
+            **problem_responses(
+                *STAFF_WRITE_ERRORS, C.MATCH_NOT_FOUND, C.INVALID_MATCH_STATE, C.MATCH_LOCKED
+            ),
         },
     )
     async def advance(
@@ -218,8 +206,4 @@ class FixturesController(Controller):
         data: JSONBody[AdvanceBody],
     ) -> MatchChanged:
         stored = await schedule.advance(match_id, data.team, actor_of(request))
-        return MatchChanged(
-            success=True,
-            message=f"Team advanced to match {stored.match.match_number}",
-            data=match_out(stored, settings.timezone),
-        )
+        return match_changed(f"Team advanced to match {stored.match.match_number}", stored, settings.timezone)

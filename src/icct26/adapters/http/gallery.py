@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from icct26.adapters.http.auth import actor_of, staff_guard
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import route_policy
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
 from icct26.domain.schedule import format_match_time

@@ -14,7 +14,7 @@ from icct26 import __version__
 from icct26.adapters.db.engine import Database
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import UNMETERED, route_policy
-from icct26.adapters.http.problem_docs import UNMETERED_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import UNMETERED_ERRORS, problem_responses
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.domain.errors import DomainError, ErrorCode
 

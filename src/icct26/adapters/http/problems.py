@@ -33,10 +33,16 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         413, "Request body too large", "The request body exceeds this route's limit."
     ),
     C.INVALID_FILE_TYPE: ErrorSpec(422, "Invalid file type", "A file is not PNG, JPEG or PDF as declared."),
+    C.NOT_REQUESTED: ErrorSpec(
+        422, "Not requested", "The organisers did not ask for this file; only flagged documents are replaced."
+    ),
     C.TOO_MANY_PARTS: ErrorSpec(400, "Too many parts", "The multipart body has more parts than allowed."),
     C.REGISTRATION_CLOSED: ErrorSpec(403, "Registration closed", "Registration is outside its window."),
     C.UNKNOWN_CHURCH: ErrorSpec(422, "Unknown church", "Only listed churches may register."),
     C.CHURCH_LIMIT_REACHED: ErrorSpec(409, "Church limit reached", "The church holds its maximum teams."),
+    C.TOURNAMENT_FULL: ErrorSpec(
+        409, "Tournament full", "The tournament holds MAX_TEAMS_TOTAL active teams."
+    ),
     C.CHURCH_EXISTS: ErrorSpec(409, "Church exists", "A church with the same normalised name exists."),
     C.CHURCH_IN_USE: ErrorSpec(409, "Church in use", "The church still has teams and cannot be deleted."),
     C.DUPLICATE_TEAM: ErrorSpec(409, "Duplicate team", "The church already has an active team of that name."),

@@ -28,7 +28,7 @@ from icct26.adapters.http.admin.wire import (
 from icct26.adapters.http.auth import optional_principal
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.dependencies import provide
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode

@@ -19,8 +19,7 @@ from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.idempotency import idempotency_claim
 from icct26.adapters.http.middleware.policy import REGISTRATION, Idempotent, route_policy
 from icct26.adapters.http.multipart import MultipartLimits, read_multipart
-from icct26.adapters.http.problem_docs import problem_responses
-from icct26.adapters.http.registration_form_docs import registration_form_operation
+from icct26.adapters.http.openapi_docs import problem_responses, registration_form_operation
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
@@ -30,15 +29,16 @@ from icct26.services.registration import RegistrationReceipt, RegistrationServic
 C = ErrorCode
 
 
-class RegistrationCreated(msgspec.Struct):
+class RegistrationCreated(msgspec.Struct, omit_defaults=True):
     success: bool
     team_id: str
     team_name: str
     church_name: str
     player_count: int
-    registration_status: str
+    registration_status: str  # pending, or waitlisted when the form asked for the waiting list
     message: str
     submitted_at: str
+    waitlist_position: int | None = None  # only for waitlisted teams: 1 = promoted next
 
 
 class RegistrationStatusOut(msgspec.Struct):
@@ -49,6 +49,8 @@ class RegistrationStatusOut(msgspec.Struct):
     max_players: int
     min_players: int
     max_teams_per_church: int
+    max_teams_total: int | None
+    active_teams: int
 
 
 class ChurchAvailabilityOut(msgspec.Struct):
@@ -56,6 +58,7 @@ class ChurchAvailabilityOut(msgspec.Struct):
     team_count: int
     max_teams: int
     locked: bool
+    waitlisted: int
 
 
 class AvailabilitySummaryOut(msgspec.Struct):
@@ -92,18 +95,26 @@ def _iso(moment: datetime | None, zone: tzinfo) -> str | None:
 
 
 def _created(receipt: RegistrationReceipt, zone: tzinfo) -> RegistrationCreated:
+    if receipt.status == TeamStatus.WAITLISTED:
+        message = (
+            f"Team {receipt.team_name} is on the waiting list at position {receipt.waitlist_position}. "
+            "It moves up automatically when a slot becomes free; the captain is emailed."
+        )
+    else:
+        message = (
+            f"Team {receipt.team_name} is registered and waiting for the organisers' review. "
+            "The captain will receive an email with the team ID."
+        )
     return RegistrationCreated(
         success=True,
         team_id=receipt.team_id,
         team_name=receipt.team_name,
         church_name=receipt.church_name,
         player_count=receipt.player_count,
-        registration_status=TeamStatus.PENDING.value,
-        message=(
-            f"Team {receipt.team_name} is registered and waiting for the organisers' review. "
-            "The captain will receive an email with the team ID."
-        ),
+        registration_status=receipt.status.value,
+        message=message,
         submitted_at=_iso(receipt.submitted_at, zone) or "",
+        waitlist_position=receipt.waitlist_position,
     )
 
 
@@ -157,6 +168,8 @@ async def registration_status(
         max_players=state.max_players,
         min_players=state.min_players,
         max_teams_per_church=state.max_teams_per_church,
+        max_teams_total=state.max_teams_total,
+        active_teams=await registration.active_teams(),
     )
 
 
@@ -166,7 +179,8 @@ async def church_availability(churches: NamedDependency[ChurchService]) -> Churc
     return ChurchAvailabilityList(
         success=True,
         churches=[
-            ChurchAvailabilityOut(c.church_name, c.team_count, c.max_teams, c.locked) for c in report.churches
+            ChurchAvailabilityOut(c.church_name, c.team_count, c.max_teams, c.locked, c.waitlisted)
+            for c in report.churches
         ],
         summary=AvailabilitySummaryOut(report.total, report.locked, report.available),
     )
@@ -225,6 +239,7 @@ def registration_router(settings: Settings) -> Router:
                     C.IDEMPOTENCY_KEY_INVALID,
                     C.REGISTRATION_CLOSED,
                     C.CHURCH_LIMIT_REACHED,
+                    C.TOURNAMENT_FULL,
                     C.DUPLICATE_TEAM,
                     C.DUPLICATE_CAPTAIN_EMAIL,
                     C.IDEMPOTENCY_IN_PROGRESS,

@@ -26,7 +26,12 @@ from icct26.adapters.http.conditional import (
 )
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.policy import route_policy
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import (
+    REQUEST_ERRORS,
+    STAFF_WRITE_ERRORS,
+    problem_responses,
+    success_response,
+)
 from icct26.adapters.http.schedule_wire import (
     FinishBody,
     FixtureBody,
@@ -38,22 +43,18 @@ from icct26.adapters.http.schedule_wire import (
     StandingsList,
     StartBody,
     fixture_input,
+    match_changed,
     match_out,
     standings_out,
 )
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
 from icct26.domain.schedule import MAX_ROUND_NUMBER
-from icct26.domain.schedule.ports import StoredMatch
 from icct26.services.schedule import FinishInput, InningsInput, ScheduleService, StartInput
 
 C = ErrorCode
 MAX_LIST_LIMIT = 1000
 MAX_SKIP = 1_000_000
-
-
-def _changed(message: str, stored: StoredMatch, settings: Settings) -> MatchChanged:
-    return MatchChanged(success=True, message=message, data=match_out(stored, settings.timezone))
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------------
@@ -63,22 +64,13 @@ _ADMIN: dict[str, Any] = {
     "security": [{"BearerToken": []}],
     "opt": route_policy(idempotent=True),
 }
-_WRITE_ERRORS = (
-    C.UNAUTHORIZED,
-    C.FORBIDDEN,
-    C.VALIDATION_FAILED,
-    C.MALFORMED_REQUEST,
-    C.IDEMPOTENCY_KEY_INVALID,
-    C.IDEMPOTENCY_KEY_REUSED,
-    C.IDEMPOTENCY_IN_PROGRESS,
-)
 MatchId = Annotated[int, Parameter(description="The match's numeric ID")]
 
 
 def _changed_responses(*codes: ErrorCode) -> dict[int, ResponseSpec]:
     return {
         **success_response(MatchChanged, "The match after the change"),
-        **problem_responses(*_WRITE_ERRORS, C.MATCH_NOT_FOUND, *codes),
+        **problem_responses(*STAFF_WRITE_ERRORS, C.MATCH_NOT_FOUND, *codes),
     }
 
 
@@ -167,7 +159,7 @@ class ScheduleController(Controller):
             201: ResponseSpec(
                 generate_examples=False, data_container=MatchChanged, description="The new match"
             ),
-            **problem_responses(*_WRITE_ERRORS, C.TEAM_NOT_ELIGIBLE, C.MATCH_CONFLICT),
+            **problem_responses(*STAFF_WRITE_ERRORS, C.TEAM_NOT_ELIGIBLE, C.MATCH_CONFLICT),
         },
         **_ADMIN,
     )
@@ -180,7 +172,7 @@ class ScheduleController(Controller):
     ) -> Response[MatchChanged]:
         stored = await schedule.create(fixture_input(data), actor_of(request))
         return Response(
-            _changed("Match created", stored, settings),
+            match_changed("Match created", stored, settings.timezone),
             status_code=HTTP_201_CREATED,
             headers={"Location": f"/api/schedule/matches/{stored.id}"},
         )
@@ -201,14 +193,14 @@ class ScheduleController(Controller):
         data: JSONBody[FixtureBody],
     ) -> MatchChanged:
         stored = await schedule.update(match_id, fixture_input(data), actor_of(request))
-        return _changed("Match updated", stored, settings)
+        return match_changed("Match updated", stored, settings.timezone)
 
     @delete(
         "/matches/{match_id:int}",
         operation_id="deleteMatch",
         summary="Delete a match that has not started",
         status_code=HTTP_200_OK,
-        responses=problem_responses(*_WRITE_ERRORS, C.MATCH_NOT_FOUND, C.MATCH_LOCKED),
+        responses=problem_responses(*STAFF_WRITE_ERRORS, C.MATCH_NOT_FOUND, C.MATCH_LOCKED),
         **_ADMIN,
     )
     async def delete_match(
@@ -240,7 +232,7 @@ class ScheduleController(Controller):
     ) -> MatchChanged:
         command = StartInput(data.toss_winner, data.toss_choice, data.match_score_url, data.actual_start_time)
         stored = await schedule.start(match_id, command, actor_of(request))
-        return _changed("Match started", stored, settings)
+        return match_changed("Match started", stored, settings.timezone)
 
     @put(
         "/matches/{match_id:int}/first-innings-score",
@@ -299,7 +291,7 @@ class ScheduleController(Controller):
             result_type=data.result_type,
         )
         stored = await schedule.finish(match_id, command, actor_of(request))
-        return _changed("Match finished", stored, settings)
+        return match_changed("Match finished", stored, settings.timezone)
 
     @put(
         "/matches/{match_id:int}/abandon",
@@ -316,7 +308,7 @@ class ScheduleController(Controller):
         match_id: MatchId,
     ) -> MatchChanged:
         stored = await schedule.abandon(match_id, actor_of(request))
-        return _changed("Match abandoned", stored, settings)
+        return match_changed("Match abandoned", stored, settings.timezone)
 
 
 async def _innings(
@@ -330,4 +322,4 @@ async def _innings(
     command = InningsInput(data.batting_team, data.runs, data.wickets, data.overs)
     stored = await schedule.record_innings(match_id, innings, command, actor_of(request))
     message = f"{'First' if innings == 1 else 'Second'} innings recorded"
-    return _changed(message, stored, settings)
+    return match_changed(message, stored, settings.timezone)

@@ -23,7 +23,7 @@ from litestar.response.sse import ServerSentEventMessage
 from icct26.adapters.http.calendar_ics import ICS_MEDIA_TYPE, render_calendar
 from icct26.adapters.http.conditional import SKIP_COMPRESSION, cacheable_body
 from icct26.adapters.http.dependencies import provide
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.adapters.http.schedule_wire import match_out
 from icct26.domain.errors import ErrorCode
 from icct26.domain.schedule.ports import StoredMatch

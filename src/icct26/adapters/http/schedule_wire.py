@@ -159,7 +159,8 @@ class FinishBody(msgspec.Struct, kw_only=True):
 # --- mapping ---------------------------------------------------------------------------------------
 
 
-def _time(value: datetime | None, tz: tzinfo) -> str | None:
+def match_time(value: datetime | None, tz: tzinfo) -> str | None:
+    """A match's time as the wire shows it, or None when it has none yet."""
     return format_match_time(value, tz) if value is not None else None
 
 
@@ -189,9 +190,9 @@ def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
         status=match.status.value,
         toss_winner=match.toss_winner.name if match.toss_winner else None,
         toss_choice=match.toss_choice.value if match.toss_choice else None,
-        scheduled_start_time=_time(match.scheduled_start_time, tz),
-        actual_start_time=_time(match.actual_start_time, tz),
-        match_end_time=_time(match.match_end_time, tz),
+        scheduled_start_time=match_time(match.scheduled_start_time, tz),
+        actual_start_time=match_time(match.actual_start_time, tz),
+        match_end_time=match_time(match.match_end_time, tz),
         team1_first_innings_runs=match.team1_runs,
         team1_first_innings_wickets=match.team1_wickets,
         team2_first_innings_runs=match.team2_runs,
@@ -205,6 +206,11 @@ def match_out(stored: StoredMatch, tz: tzinfo) -> MatchOut:
         created_at=format_match_time(stored.created_at, tz),
         updated_at=format_match_time(stored.updated_at, tz),
     )
+
+
+def match_changed(message: str, stored: StoredMatch, tz: tzinfo) -> MatchChanged:
+    """The answer of a write that changed one match: the match as it is now."""
+    return MatchChanged(success=True, message=message, data=match_out(stored, tz))
 
 
 def standings_out(tables: list[RoundTable]) -> StandingsList:

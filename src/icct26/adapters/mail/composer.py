@@ -25,6 +25,11 @@ SUBJECTS: dict[EmailKind, str] = {
     EmailKind.REGISTRATION_RECEIVED: "Registration received: {team_id} {team_name} - {tournament}",
     EmailKind.TEAM_CONFIRMED: "Team confirmed: {team_id} {team_name} - {tournament}",
     EmailKind.TEAM_REJECTED: "Registration not accepted: {team_id} {team_name} - {tournament}",
+    EmailKind.CHANGES_REQUESTED: "Changes needed: {team_id} {team_name} - {tournament}",
+    EmailKind.TEAM_AMENDED: "Documents received: {team_id} {team_name} - {tournament}",
+    EmailKind.TEAM_WITHDRAWN: "Team withdrawn: {team_id} {team_name} - {tournament}",
+    EmailKind.TEAM_PROMOTED: "Off the waiting list: {team_id} {team_name} - {tournament}",
+    EmailKind.CAPTAIN_LINK: "Your new team link: {team_id} {team_name} - {tournament}",
 }
 REQUIRED_KEYS = ("team_id", "team_name")
 

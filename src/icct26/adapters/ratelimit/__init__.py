@@ -1,1 +1,1 @@
-"""Rate-limit stores behind `icct26.services.ratelimit.RateLimiter`."""
+"""Rate-limit stores behind `icct26.domain.ports.RateLimiter`."""

@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Callable
 
-from icct26.services.ratelimit import RateDecision
+from icct26.domain.ports import RateDecision
 
 # Expired windows are dropped every so many hits, so memory follows the active keys only.
 _SWEEP_EVERY = 1024

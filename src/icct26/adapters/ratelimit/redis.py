@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from icct26.config import mask_url
-from icct26.services.ratelimit import RateDecision
+from icct26.domain.ports import RateDecision
 
 # KEYS[1] counter; ARGV[1] window in ms. Returns {hits, ms until the window resets}.
 _HIT = """

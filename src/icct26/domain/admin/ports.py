@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from icct26.domain.admin.users import AdminUser, StaffRole
 from icct26.domain.admin.views import (
@@ -17,7 +17,9 @@ from icct26.domain.admin.views import (
     TeamView,
 )
 from icct26.domain.audit import AuditLog
+from icct26.domain.email import OutboxWriter
 from icct26.domain.registration import TeamStatus
+from icct26.domain.registration.ports import WaitingList
 
 
 class TeamReviewRepository(Protocol):
@@ -44,12 +46,6 @@ class TeamReviewRepository(Protocol):
     def export_records(self, batch_size: int) -> AsyncIterator[ExportRecord]:
         """Every team with every player, streamed from the database in batches."""
         ...
-
-
-class EmailOutbox(Protocol):
-    """Emails owed, written in the caller's transaction (delivered later by the outbox worker)."""
-
-    def enqueue(self, *, kind: str, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None: ...
 
 
 class AuditReader(Protocol):
@@ -136,7 +132,10 @@ class AdminUnitOfWork(Protocol):
     def audit_reader(self) -> AuditReader: ...
 
     @property
-    def outbox(self) -> EmailOutbox: ...
+    def outbox(self) -> OutboxWriter: ...
+
+    @property
+    def waitlist(self) -> WaitingList: ...
 
     async def __aenter__(self) -> AdminUnitOfWork: ...
 

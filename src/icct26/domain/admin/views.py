@@ -53,6 +53,8 @@ class TeamView:
     # When every document of the team was deleted (rejected long ago, or kept no longer after the
     # tournament); None while they are kept.
     documents_purged_at: datetime | None = None
+    review_notes: str = ""  # the change request's items, one "document (player): note" per line
+    review_deadline: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

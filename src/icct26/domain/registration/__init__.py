@@ -26,6 +26,7 @@ from icct26.domain.registration.form import (
 )
 from icct26.domain.registration.team import (
     ACTIVE_STATUSES,
+    LIVE_STATUSES,
     ChurchLimitPolicy,
     RegistrationWindow,
     StatusChange,
@@ -51,6 +52,7 @@ __all__ = [
     "ACCEPTED_CONTENT_TYPES",
     "ACCEPTED_EXTENSIONS",
     "ACTIVE_STATUSES",
+    "LIVE_STATUSES",
     "TEAM_DOCUMENT_KINDS",
     "ChurchLimitPolicy",
     "Contact",

@@ -15,12 +15,42 @@ class TeamStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+    WAITLISTED = "waitlisted"
 
 
-# Active teams hold a church slot and block duplicate names; a rejection frees both.
-ACTIVE_STATUSES = frozenset({TeamStatus.PENDING, TeamStatus.CONFIRMED})
+# Active teams hold a church slot; a team waiting for changes keeps its slot. Rejected and withdrawn
+# teams free it, waitlisted ones never held one.
+ACTIVE_STATUSES = frozenset({TeamStatus.PENDING, TeamStatus.CONFIRMED, TeamStatus.CHANGES_REQUESTED})
+# Live teams block a second team of the same name in their church and a second team of their captain.
+LIVE_STATUSES = ACTIVE_STATUSES | {TeamStatus.WAITLISTED}
+TERMINAL_STATUSES = frozenset({TeamStatus.REJECTED, TeamStatus.WITHDRAWN})
 
-_VERBS = {TeamStatus.CONFIRMED: "confirm", TeamStatus.REJECTED: "reject", TeamStatus.PENDING: "reopen"}
+_VERBS = {
+    TeamStatus.CONFIRMED: "confirm",
+    TeamStatus.REJECTED: "reject",
+    TeamStatus.PENDING: "reopen",
+    TeamStatus.CHANGES_REQUESTED: "request changes for",
+    TeamStatus.WITHDRAWN: "withdraw",
+    TeamStatus.WAITLISTED: "waitlist",
+}
+# The transition table (SPEC 6.2, 6.3). Amending (changes_requested -> pending) and promotion from the
+# waiting list (waitlisted -> pending) are the only ways back to pending.
+ALLOWED_TRANSITIONS: dict[TeamStatus, frozenset[TeamStatus]] = {
+    TeamStatus.PENDING: frozenset(
+        {TeamStatus.CONFIRMED, TeamStatus.REJECTED, TeamStatus.CHANGES_REQUESTED, TeamStatus.WITHDRAWN}
+    ),
+    TeamStatus.CHANGES_REQUESTED: frozenset(
+        {TeamStatus.PENDING, TeamStatus.CONFIRMED, TeamStatus.REJECTED, TeamStatus.WITHDRAWN}
+    ),
+    TeamStatus.CONFIRMED: frozenset({TeamStatus.REJECTED, TeamStatus.WITHDRAWN}),
+    TeamStatus.WAITLISTED: frozenset({TeamStatus.PENDING, TeamStatus.REJECTED, TeamStatus.WITHDRAWN}),
+    TeamStatus.REJECTED: frozenset(),
+    TeamStatus.WITHDRAWN: frozenset(),
+}
+# Repeating these on a team already there is an idempotent success.
+_IDEMPOTENT_TARGETS = frozenset({TeamStatus.CONFIRMED, TeamStatus.REJECTED, TeamStatus.WITHDRAWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,29 +61,36 @@ class StatusChange:
     to_status: TeamStatus
     reason: str | None
 
+    @property
+    def frees_slot(self) -> bool:
+        """The team leaves the active set: the waiting list may move up."""
+        return self.from_status in ACTIVE_STATUSES and self.to_status not in ACTIVE_STATUSES
 
-def plan_transition(
-    current: TeamStatus, target: TeamStatus, reason: str | None = None
-) -> StatusChange | None:
-    """Decide a review action. None means the team is already there (an idempotent success)."""
-    reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > REASON_MAX_LENGTH:
-        message = f"Reason must be at most {REASON_MAX_LENGTH} characters"
-        raise ValidationFailed([FieldError("reason", "too_long", message)])
-    if current == target and target != TeamStatus.PENDING:
-        return None
-    if current == TeamStatus.PENDING and target in (TeamStatus.CONFIRMED, TeamStatus.REJECTED):
-        return StatusChange(current, target, reason)
-    if current == TeamStatus.CONFIRMED and target == TeamStatus.REJECTED:
-        if reason is None:
-            message = "A reason is required to reject a team that was already confirmed"
-            raise ValidationFailed([FieldError("reason", "required", message)])
-        return StatusChange(current, target, reason)
-    raise DomainError(
+
+def invalid_transition(current: TeamStatus, target: TeamStatus) -> DomainError:
+    return DomainError(
         ErrorCode.INVALID_STATUS_TRANSITION,
         f"Cannot {_VERBS[target]} a team that is {current.value}",
         extra={"current_status": current.value, "requested_status": target.value},
     )
+
+
+def plan_transition(
+    current: TeamStatus, target: TeamStatus, reason: str | None = None
+) -> StatusChange | None:
+    """Decide a status change. None means the team is already there (an idempotent success)."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        message = f"Reason must be at most {REASON_MAX_LENGTH} characters"
+        raise ValidationFailed([FieldError("reason", "too_long", message)])
+    if current == target and target in _IDEMPOTENT_TARGETS:
+        return None
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise invalid_transition(current, target)
+    if current == TeamStatus.CONFIRMED and target == TeamStatus.REJECTED and reason is None:
+        message = "A reason is required to reject a team that was already confirmed"
+        raise ValidationFailed([FieldError("reason", "required", message)])
+    return StatusChange(current, target, reason)
 
 
 def format_team_id(prefix: str, seq: int) -> str:

@@ -8,6 +8,7 @@ from litestar.datastructures import CacheControlHeader
 from icct26.adapters.http.admin.audit import AuditLogController
 from icct26.adapters.http.admin.churches import AdminChurchesController
 from icct26.adapters.http.admin.document_access import DocumentAccessController
+from icct26.adapters.http.admin.lifecycle import AdminLifecycleController
 from icct26.adapters.http.admin.login import AuthController
 from icct26.adapters.http.admin.teams import AdminPlayersController, AdminTeamsController
 from icct26.adapters.http.admin.users import AdminUsersController
@@ -27,13 +28,23 @@ def admin_router() -> Router:
         guards=[staff_guard],
         opt=route_policy(idempotent=True),
         dependencies=provide(
-            "settings", "review", "exports", "church_admin", "users", "audit", "database", "outbox_worker"
+            "settings",
+            "review",
+            "exports",
+            "church_admin",
+            "users",
+            "audit",
+            "database",
+            "outbox_worker",
+            "lifecycle",
+            "storage",
         ),
         cache_control=CacheControlHeader(no_store=True),
         security=[{"BearerToken": []}],
         tags=["admin"],
         route_handlers=[
             AdminTeamsController,
+            AdminLifecycleController,
             AdminPlayersController,
             AdminChurchesController,
             AdminUsersController,

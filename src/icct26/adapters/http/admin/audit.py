@@ -12,11 +12,11 @@ from litestar.params import Parameter
 
 from icct26.adapters.http.admin.wire import AuditOut, audit_out
 from icct26.adapters.http.auth import admin_guard
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
-from icct26.services.audit_log import AuditLogService
+from icct26.services.admin_users import AuditLogService
 
 
 class AuditPage(msgspec.Struct):

@@ -13,11 +13,11 @@ from msgspec import UNSET, Meta, UnsetType
 
 from icct26.adapters.http.admin.wire import ChurchOut, church_out
 from icct26.adapters.http.auth import actor_of
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.admin.views import ChurchView
 from icct26.domain.errors import ErrorCode
-from icct26.services.churches_admin import ChurchAdminService, ChurchUpdate
+from icct26.services.churches import ChurchAdminService, ChurchUpdate
 
 C = ErrorCode
 ChurchName = Annotated[str, Meta(max_length=200)]

@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from icct26.adapters.http.auth import admin_guard
 from icct26.adapters.http.dependencies import provide
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.document_access import DocumentAccessEntry

@@ -24,7 +24,7 @@ from icct26.adapters.http.middleware.rate_limit import (
     state_header,
 )
 from icct26.adapters.http.middleware.response_headers import add_response_headers
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.config import Settings
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.services.auth import AuthService

@@ -10,21 +10,29 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import Dependency, JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
+from icct26.adapters.http.admin.lifecycle import DocumentOut, DuplicateOut, review_details
 from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
-from icct26.adapters.http.file_docs import file_operation
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import (
+    REQUEST_ERRORS,
+    file_operation,
+    problem_responses,
+    success_response,
+)
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
+from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import TeamStatus
 from icct26.services.admin_teams import ReviewOutcome, TeamReviewService
+from icct26.services.document_links import DocumentLinks
 from icct26.services.exports import ExportService
+from icct26.services.lifecycle import TeamLifecycleService
 
 C = ErrorCode
 READ_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, *REQUEST_ERRORS)
@@ -50,6 +58,8 @@ class TeamListResponse(msgspec.Struct):
 class TeamDetailData(msgspec.Struct):
     team: AdminTeamOut
     players: list[AdminPlayerOut]
+    documents: list[DocumentOut] = msgspec.field(default_factory=list)
+    possible_duplicates: list[DuplicateOut] = msgspec.field(default_factory=list)
 
 
 class TeamDetailResponse(msgspec.Struct):
@@ -125,7 +135,12 @@ class AdminTeamsController(Controller):
         request: Request[Any, Any, Any],
         review: NamedDependency[TeamReviewService],
         settings: NamedDependency[Settings],
-        status: Annotated[TeamStatus | None, Parameter(description="pending | confirmed | rejected")] = None,
+        status: Annotated[
+            TeamStatus | None,
+            Parameter(
+                description="pending | confirmed | rejected | changes_requested | withdrawn | waitlisted"
+            ),
+        ] = None,
         search: Annotated[
             str | None, Parameter(description="Substring of team, ID, church or captain", max_length=100)
         ] = None,
@@ -195,17 +210,28 @@ class AdminTeamsController(Controller):
         self,
         request: Request[Any, Any, Any],
         review: NamedDependency[TeamReviewService],
+        lifecycle: NamedDependency[TeamLifecycleService],
         settings: NamedDependency[Settings],
+        storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
         team_id: TeamId,
     ) -> TeamDetailResponse:
-        detail = await review.team(
-            team_id, base_url=request_base_url(request, settings), viewer=actor_of(request)
-        )
+        base_url = request_base_url(request, settings)
+        viewer = actor_of(request)
+        detail = await review.team(team_id, base_url=base_url, viewer=viewer)
         tz = settings.timezone
+        links = DocumentLinks(storage, settings.signed_url_ttl_seconds)
+        extras = await review_details(
+            await lifecycle.review_extras(team_id), links, base_url, tz, viewer=viewer
+        )
+        team = admin_team_out(detail.team, tz)
+        team.review = extras.review
         return TeamDetailResponse(
             success=True,
             data=TeamDetailData(
-                team=admin_team_out(detail.team, tz), players=[admin_player_out(p) for p in detail.players]
+                team=team,
+                players=[admin_player_out(p) for p in detail.players],
+                documents=extras.documents,
+                possible_duplicates=extras.possible_duplicates,
             ),
         )
 

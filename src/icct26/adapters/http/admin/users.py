@@ -13,7 +13,7 @@ from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import AdminUserOut, admin_user_out
 from icct26.adapters.http.auth import actor_of, admin_guard
-from icct26.adapters.http.problem_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.admin.users import PASSWORD_MAX_LENGTH, StaffRole
 from icct26.domain.errors import ErrorCode

@@ -20,6 +20,18 @@ class ContactOut(msgspec.Struct):
     whatsapp: str | None
 
 
+class ReviewItemOut(msgspec.Struct):
+    document: str
+    player_id: str | None
+    note: str
+    answered_at: str | None
+
+
+class ReviewOut(msgspec.Struct):
+    items: list[ReviewItemOut]
+    deadline: str | None
+
+
 class AdminTeamOut(msgspec.Struct):
     """A team for organisers: contacts, status and signed document links (null when absent)."""
 
@@ -71,6 +83,8 @@ class AdminTeamOut(msgspec.Struct):
     documents_purged_at: str | None = None
     documentsNote: str | None = None  # "Documents purged on 2027-03-01"
     documents_note: str | None = None
+    # The open (or last) change request: {items: [{document, player_id, note, answered_at}], deadline}.
+    review: ReviewOut | None = None
 
 
 class AdminPlayerOut(msgspec.Struct):

@@ -1,17 +1,91 @@
-"""OpenAPI description of the registration form (SPEC §3.1), built for this configuration's roster size.
-
-The form is read as a stream, not through a `data` parameter, so Litestar cannot derive its schema.
-Players are listed field by field (`player_0_name` .. `player_{MAX_PLAYERS-1}_subscription_file`)
-rather than with `patternProperties`, so client generators can express the whole form.
-"""
+"""OpenAPI documentation the handlers cannot derive from their signatures: error responses from the
+error catalogue, routes that stream files, and the registration form read as a stream."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 
+from icct26.adapters.http.problems import CATALOGUE, PROBLEM_MEDIA_TYPE, Problem
 from icct26.config import Settings
+from icct26.domain.errors import ErrorCode
+
+C = ErrorCode
+# Body limit, rate limit, request deadline, database outage, and a bug: possible on every operation.
+SURROUNDING: tuple[ErrorCode, ...] = (
+    C.BODY_TOO_LARGE,
+    C.RATE_LIMIT_EXCEEDED,
+    C.REQUEST_TIMEOUT,
+    C.DATABASE_UNAVAILABLE,
+    C.INTERNAL_ERROR,
+)
+# Health probes are never rate limited (their routes declare the `unmetered` policy).
+UNMETERED_ERRORS: tuple[ErrorCode, ...] = tuple(c for c in SURROUNDING if c is not C.RATE_LIMIT_EXCEEDED)
+# Operations with parameters or a body: input that does not parse (400) or breaks its schema (422).
+REQUEST_ERRORS: tuple[ErrorCode, ...] = (C.MALFORMED_REQUEST, C.VALIDATION_FAILED)
+# Staff writes with a body: a staff token allowed to write, input that parses and fits its schema,
+# and an Idempotency-Key that is well formed, not reused for another request, and not still running.
+STAFF_WRITE_ERRORS: tuple[ErrorCode, ...] = (
+    C.UNAUTHORIZED,
+    C.FORBIDDEN,
+    C.VALIDATION_FAILED,
+    C.MALFORMED_REQUEST,
+    C.IDEMPOTENCY_KEY_INVALID,
+    C.IDEMPOTENCY_KEY_REUSED,
+    C.IDEMPOTENCY_IN_PROGRESS,
+)
+
+
+def problem_responses(
+    *codes: ErrorCode, surrounding: Iterable[ErrorCode] = SURROUNDING
+) -> dict[int, ResponseSpec]:
+    """One problem+json response per status; codes sharing a status are listed together."""
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in dict.fromkeys([*codes, *surrounding]):  # de-duplicated, in order
+        by_status.setdefault(CATALOGUE[code].status, []).append(code)
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description="; ".join(f"`{c.value}`: {CATALOGUE[c].description}" for c in group),
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status, group in sorted(by_status.items())
+    }
+
+
+def success_response(container: type[Any], description: str, status: int = 200) -> dict[int, ResponseSpec]:
+    """A documented success answer. No generated examples: they are random, and the document must be
+    the same on every start."""
+    return {status: ResponseSpec(generate_examples=False, data_container=container, description=description)}
+
+
+def file_operation(media_types: Iterable[str], description: str) -> type[Operation]:
+    """An `operation_class` whose 200 response is a file of one of `media_types`."""
+    binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+    success = OpenAPIResponse(
+        description=description,
+        content={media_type: OpenAPIMediaType(schema=binary) for media_type in media_types},
+    )
+
+    @dataclass
+    class FileOperation(Operation):
+        def __post_init__(self) -> None:
+            self.responses = {**(self.responses or {}), "200": success}
+
+    return FileOperation
+
 
 ROLES = ("Batsman", "Bowler", "All-Rounder", "Wicket-Keeper")
 TEAM_FIELDS_REQUIRED = (
@@ -52,6 +126,10 @@ def registration_form_schema(settings: Settings) -> Schema:
         "pastor_letter": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
         "payment_receipt": _file("PNG, JPEG or PDF, at most MAX_FILE_BYTES"),
         "group_photo": _file("Optional; PNG, JPEG or PDF"),
+        "waitlist": _text(
+            "Optional `true`: when the church or the tournament is full, join the waiting list "
+            "(201 `waitlisted` with `waitlist_position`) instead of a 409"
+        ),
     }
     required = list(TEAM_FIELDS_REQUIRED)
     documents_required = settings.require_player_documents
