@@ -240,7 +240,7 @@ async def test_a_schedule_change_on_one_instance_reaches_a_live_subscriber_on_th
 
 
 def document_links(value: Any) -> set[str]:
-    """Every URL in an admin team view: its signed document links (each field comes in two spellings)."""
+    """Every URL in an admin team view: its signed document links."""
     if isinstance(value, dict):
         return {link for v in value.values() for link in document_links(v)}
     if isinstance(value, list):
@@ -260,18 +260,21 @@ async def test_a_document_link_from_one_instance_is_served_by_the_other(
     async with cluster.client(a.url, headers=admin) as on_a:
         view = await on_a.get("/admin/teams/ICCT-001")
     assert view.status_code == 200, view.text
+    # The view may list a document in more than one place, each link signed on its own.
     links = sorted(document_links(view.json()))
-    assert len(links) == len(form.files), links
+    assert len(links) >= len(form.files), links
     # Links point at the app (documents are encrypted in the bucket; only an instance can read them).
     assert all(urlsplit(url).path.startswith("/documents/") for url in links), links
     stored = await asyncio.to_thread(cluster.moto.objects, cluster.bucket)
     assert len(stored) >= len(form.files) and not {hashlib.sha256(b).hexdigest() for b in stored} & uploaded
-    async with cluster.client(b.url) as on_b:  # A minted it; B has never seen this team
+    served = set()
+    async with cluster.client(b.url) as on_b:  # A minted them; B has never seen this team
         for url in links:
             parts = urlsplit(url)
-            served = await on_b.get(parts.path + (f"?{parts.query}" if parts.query else ""))
-            assert served.status_code == 200, (url, served.status_code, served.text[:300])
-            assert hashlib.sha256(served.content).hexdigest() in uploaded
+            resp = await on_b.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+            assert resp.status_code == 200, (url, resp.status_code, resp.text[:300])
+            served.add(hashlib.sha256(resp.content).hexdigest())
+    assert served == uploaded  # every document, byte for byte
 
 
 async def test_a_rolling_restart_under_a_stream_of_registrations_loses_none_and_doubles_none(
