@@ -76,6 +76,16 @@ def tree_rss(root: int) -> int:
     return rss_bytes([s.pid for s in tree(root)])
 
 
+def process_rss(root: int) -> dict[int, int]:
+    """Resident bytes of `root` and of each of its descendants, by pid (the database left out)."""
+    return {pid: rss_bytes([pid]) for pid in (s.pid for s in tree(root))}
+
+
+def process_peak_rss(pids: list[int]) -> dict[int, int]:
+    """Each process's RSS high-water mark (VmHWM) by pid, since its start or its last reset."""
+    return {pid: peak_rss_bytes([pid]) for pid in pids}
+
+
 def reset_peak_rss(pids: list[int]) -> bool:
     """Reset the kernel's per-process RSS high-water mark (VmHWM); False where not permitted."""
     done = True
@@ -130,10 +140,12 @@ class CpuWindow:
     bench_cores: float
     machine_cores: float
     other_cores: float  # the rest: other users of the machine (e.g. other test suites)
+    server_cpu_s: float  # CPU seconds of the server tree over the window (cores x wall time)
+    postgres_cpu_s: float | None
 
     def summary(self) -> dict[str, float | None]:
-        def r(v: float | None) -> float | None:
-            return None if v is None else round(v, 2)
+        def r(v: float | None, digits: int = 2) -> float | None:
+            return None if v is None else round(v, digits)
 
         return {
             "server_cores": r(self.server_cores),
@@ -141,6 +153,8 @@ class CpuWindow:
             "bench_cores": r(self.bench_cores),
             "machine_cores": r(self.machine_cores),
             "other_cores": r(self.other_cores),
+            "server_cpu_s": r(self.server_cpu_s, 4),
+            "postgres_cpu_s": r(self.postgres_cpu_s, 4),
         }
 
 
@@ -175,7 +189,9 @@ class CpuMeter:
         server, own = (server1 - server0) / wall, (own1 - own0) / wall
         postgres = (pg1 - pg0) / wall if self.postgres_pid else None
         other = max(0.0, machine - server - own - (postgres or 0.0))
-        return CpuWindow(server, postgres, own, machine, other)
+        return CpuWindow(
+            server, postgres, own, machine, other, server1 - server0, pg1 - pg0 if self.postgres_pid else None
+        )
 
 
 class PeakRss:

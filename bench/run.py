@@ -51,6 +51,7 @@ def _cell(value: Any, fmt: str) -> str:
 def print_report(report: dict[str, Any]) -> None:
     header = (
         f"{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  {'vs':<8} {'ratio':>6}"
+        f" {'srv CPU':>8} {'pg CPU':>7}"
     )
     print()
     print(header)
@@ -59,7 +60,9 @@ def print_report(report: dict[str, Any]) -> None:
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.0%}"
         figures = " ".join(_cell(row[key], "8.1f") for key in ("throughput_rps", "p50_ms", "p99_ms"))
         errors = _cell(row["errors"], "7d")
-        print(f"{row['label']:<42} {figures} {errors}  {row['baseline'] or '-':<8} {ratio:>6}")
+        cpu = f"{_cell(row['server_cpu_ms'], '8.2f')} {_cell(row['postgres_cpu_ms'], '7.2f')}"
+        print(f"{row['label']:<42} {figures} {errors}  {row['baseline'] or '-':<8} {ratio:>6} {cpu}")
+    print("(srv CPU, pg CPU: CPU ms per request of the server's processes and of PostgreSQL, when embedded)")
     memory = report["scenarios"]["memory"]
     print(
         f"\npeak RSS with {memory['registrations']} x {memory['body_mib_each']} MiB registrations at once: "
@@ -67,6 +70,23 @@ def print_report(report: dict[str, Any]) -> None:
         f"+{memory['peak_over_idle_mib']} MiB); sum of per-process high-water marks "
         f"{memory['kernel_peak_rss_mib']} MiB (+{memory['kernel_peak_over_idle_mib']} MiB)"
     )
+    for label, key in (
+        ("idle", "idle_rss_by_process_mib"),
+        ("peak, memory phase", "peak_rss_by_process_mib"),
+        ("peak, whole run", "run_peak_rss_by_process_mib"),
+    ):
+        if memory.get(key):
+            shown = ", ".join(f"{name} {mib}" for name, mib in memory[key].items())
+            print(f"RSS MiB by process, {label}: {shown} (total {sum(memory[key].values()):.1f})")
+    wrk = report["scenarios"].get("wrk") or {}
+    if wrk:
+        print("\nwrk -t1 -c16 (closed loop):")
+        for name, figures in wrk.items():
+            print(
+                f"  {name:<14} {figures['throughput_rps']:9.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+                f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}  "
+                f"server CPU {_cell(figures['server_cpu_ms'], '.2f')} ms/req"
+            )
     print("\ntargets:")
     for target in report["targets"]:
         value = target["value"]

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from litestar import Litestar
@@ -18,12 +19,11 @@ from loguru import logger
 
 from icct26.adapters.db.admin_uow import SqlAdminUnitOfWork
 from icct26.adapters.db.document_access_repository import SqlDocumentAccessLog
-from icct26.adapters.db.embedded import EmbeddedPostgres
+from icct26.adapters.db.embedded import EmbeddedPostgres, resolve_database_url
 from icct26.adapters.db.engine import Database
 from icct26.adapters.db.gallery_repository import SqlGalleryUnitOfWork
 from icct26.adapters.db.idempotency_repository import SqlIdempotencyStore
 from icct26.adapters.db.lifecycle_repository import SqlLifecycleUnitOfWork
-from icct26.adapters.db.migrations import head_revisions
 from icct26.adapters.db.outbox_repository import SqlOutboxStore
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.adapters.db.schedule_events import JournalSettings, PgScheduleEventHub
@@ -85,7 +85,6 @@ class Container:
 
     settings: Settings
     database: Database
-    schema_heads: set[str]
     tokens: TokenService
     signer: LinkSigner
     storage: DocumentStore
@@ -117,6 +116,14 @@ class Container:
     # Background tasks started by the app (outbox worker, sweepers); stopped on shutdown.
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     _restore_signals: Callable[[], None] | None = field(default=None, repr=False)
+
+    @cached_property
+    def schema_heads(self) -> set[str]:
+        """The migration heads this code expects, read on the first readiness check: alembic is ~9 MB
+        that a worker otherwise never uses."""
+        from icct26.adapters.db.migrations import head_revisions
+
+        return head_revisions()
 
     async def start(self) -> None:
         """Start the background work the settings ask for (called by the app's lifespan)."""
@@ -165,14 +172,6 @@ class Container:
             await asyncio.to_thread(self.embedded.stop)
 
 
-def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
-    """`DATABASE_URL`, or the embedded server under DATA_DIR when it is unset (blocking)."""
-    if settings.database_url:
-        return settings.database_url, None
-    embedded = EmbeddedPostgres(settings.data_path)
-    return embedded.start(), embedded
-
-
 async def build_container(settings: Settings) -> Container:
     url, embedded = await asyncio.to_thread(resolve_database_url, settings)
     return await build_container_with(settings, Database(url, settings), embedded)
@@ -200,7 +199,6 @@ async def build_container_with(
     return Container(
         settings=settings,
         database=database,
-        schema_heads=head_revisions(),
         tokens=TokenService(settings.secret_key, settings.jwt_expiry_hours),
         signer=signer,
         storage=storage,

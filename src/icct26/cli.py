@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 
 import click
 
-from icct26.adapters.db import migrations
 from icct26.adapters.observability.logging import configure_logging
-from icct26.bootstrap import resolve_database_url
 from icct26.config import ConfigError, Settings, load_settings, masked
+
+# Imports of the application (bootstrap, the database layer, alembic) stay inside the commands that use
+# them: `serve` supervises uvicorn workers that import the app themselves, so the supervisor stays small.
 
 T = TypeVar("T")
 
@@ -32,6 +33,8 @@ def _settings() -> Settings:
 @contextmanager
 def database_url(settings: Settings) -> Any:
     """Yield a database URL, running the embedded server for the duration when needed."""
+    from icct26.adapters.db.embedded import resolve_database_url
+
     url, embedded = resolve_database_url(settings)
     try:
         yield url
@@ -143,6 +146,8 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the schema up to REVISION (default: head)."""
+    from icct26.adapters.db import migrations
+
     settings = _settings()
     configure_logging(settings.log_level, json=settings.log_json)
     with database_url(settings) as url:
@@ -154,6 +159,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the schema down to REVISION (e.g. -1 or base)."""
+    from icct26.adapters.db import migrations
+
     settings = _settings()
     with database_url(settings) as url:
         migrations.downgrade(url, revision)
@@ -163,6 +170,7 @@ def db_downgrade(revision: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """Print the schema revision of the database and the latest one available."""
+    from icct26.adapters.db import migrations
     from icct26.adapters.db.engine import Database
 
     settings = _settings()

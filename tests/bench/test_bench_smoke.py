@@ -13,6 +13,8 @@ import pytest
 from bench.loadgen import SearchPlan, percentile
 from bench.suite import SMOKE, run
 
+from bench import wrk
+
 pytestmark = pytest.mark.slow
 
 SCENARIOS = {"ceiling", "schedule", "schedule_304", "admin_teams", "calendar", "registration"}
@@ -30,14 +32,24 @@ STEP_KEYS = {
     "server_cores",
     "verdict",
 }
-ROW_KEYS = {"scenario", "label", "throughput_rps", "p50_ms", "p99_ms", "errors", "baseline", "ratio"}
+ROW_KEYS = {
+    "scenario",
+    "label",
+    "throughput_rps",
+    "p50_ms",
+    "p99_ms",
+    "errors",
+    "baseline",
+    "ratio",
+    "server_cpu_ms",
+}
 
 
 def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
     report = run(SMOKE, server_url, log=lambda line: None)
 
     scenarios = report["scenarios"]
-    assert set(scenarios) == {*SCENARIOS, "registration_floor", "memory", "sse_fanout"}
+    assert set(scenarios) == {*SCENARIOS, "registration_floor", "memory", "sse_fanout", "wrk"}
     for name in SCENARIOS:
         steps = scenarios[name]["steps"]
         assert steps, name
@@ -56,6 +68,20 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
     assert memory["statuses"] == [201] * SMOKE.big_registrations
     assert {"idle_rss_mib", "peak_rss_mib", "peak_over_idle_mib"} <= set(memory)
     assert memory["idle_rss_mib"] > 0
+    # Per process: the supervisor and its two workers at least (multiprocessing may add a tracker).
+    idle_by_process = memory["idle_rss_by_process_mib"]
+    assert {"supervisor", "worker 1", "worker 2"} <= set(idle_by_process), idle_by_process
+    assert all(mib > 0 for mib in idle_by_process.values())
+    assert set(memory["run_peak_rss_by_process_mib"]) == set(idle_by_process)
+    # Server CPU per request for every measured scenario.
+    assert all(
+        row["server_cpu_ms"] is not None and row["server_cpu_ms"] >= 0
+        for row in report["table"]
+        if row["scenario"] not in ("registration_floor", "sse_fanout")
+    ), report["table"]
+    if wrk.available():
+        assert set(scenarios["wrk"]) == {"ceiling", "schedule", "schedule_304", "admin_teams", "calendar"}
+        assert all(w["requests"] > 0 and w["errors"] == 0 for w in scenarios["wrk"].values())
 
     assert [row["scenario"] for row in report["table"]] == [
         "ceiling",
@@ -68,7 +94,7 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
         "sse_fanout",
     ]
     assert all(set(row) >= ROW_KEYS for row in report["table"])
-    assert len(report["targets"]) == 6
+    assert len(report["targets"]) == 9
     assert all(t["result"] in {"PASS", "MISS"} for t in report["targets"])
 
 

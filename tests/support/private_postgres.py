@@ -58,8 +58,9 @@ def unavailable() -> str | None:
 
 
 class PrivatePostgres:
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, server_options: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.server_options = server_options  # extra `-c name=value` settings, e.g. preloaded libraries
         self.pgdata = root / "pgdata"
         self.port = port
         bindir = _bindir()
@@ -67,11 +68,11 @@ class PrivatePostgres:
         self._bindir = bindir
 
     @classmethod
-    def create(cls) -> PrivatePostgres:
+    def create(cls, *server_options: str) -> PrivatePostgres:
         # Under /tmp rather than pytest's tmp_path: that one is private to root, and the server user
         # must reach its data directory.
         root = Path(tempfile.mkdtemp(prefix="icct26-private-pg-"))
-        cluster = cls(root, free_port())
+        cluster = cls(root, free_port(), server_options)
         if _as_root():
             entry = pwd.getpwnam(RUN_AS)
             os.chown(root, entry.pw_uid, entry.pw_gid)
@@ -95,6 +96,7 @@ class PrivatePostgres:
     def start(self) -> None:
         """Start (or restart after a crash: PostgreSQL replays its WAL first) and wait until it accepts."""
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.pgdata} -c max_connections=100"
+        options += "".join(f" -c {option}" for option in self.server_options)
         self._run(
             "pg_ctl",
             "start",

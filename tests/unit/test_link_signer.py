@@ -73,3 +73,30 @@ def test_a_link_names_the_staff_account_it_was_minted_for_and_nothing_more() -> 
     assert b"organiser" not in payload and b"10.0.0.1" not in payload  # the link shows no person
     # Links minted before they named a viewer still open, without one.
     assert signer.verify_link(signer.sign("teams/a/aadhar.jpg", 60), 300) == SignedLink("teams/a/aadhar.jpg")
+
+
+def test_a_link_is_reused_while_young_then_minted_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's ~900 links per page are signed once per bucket (a tenth of the lifetime, at most
+    5 minutes); the same URL lets a browser reuse what it cached, and a reused link still expires."""
+    signer, admin, viewer = LinkSigner("k" * 40), Actor(1, "a@example.org"), Actor(2, "v@example.org")
+    _at(monkeypatch, 1_000_000)
+    first = signer.sign("teams/a/receipt.pdf", 8 * 3600, admin)
+    assert signer.sign("teams/a/receipt.pdf", 8 * 3600, viewer) != first  # each link names its viewer
+    assert signer.sign("teams/a/letter.pdf", 8 * 3600, admin) != first
+    _at(monkeypatch, 1_000_000 + LinkSigner.REUSE_SECONDS - 1)
+    assert signer.sign("teams/a/receipt.pdf", 8 * 3600, admin) == first
+    _at(monkeypatch, 1_000_000 + LinkSigner.REUSE_SECONDS)
+    fresh = signer.sign("teams/a/receipt.pdf", 8 * 3600, admin)
+    assert fresh != first
+    assert signer.verify_link(fresh, 300) == SignedLink("teams/a/receipt.pdf", 1)
+    _at(monkeypatch, 1_000_000 + 8 * 3600 + 1)  # the first link expires from its own mint time
+    with pytest.raises(NotFound, match="expired"):
+        signer.verify(first, 300)
+
+
+def test_short_lived_links_are_minted_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = LinkSigner("k" * 40)
+    _at(monkeypatch, 1_000_000)
+    first = signer.sign("teams/a/receipt.pdf", 9)
+    _at(monkeypatch, 1_000_001)
+    assert signer.sign("teams/a/receipt.pdf", 9) != first

@@ -19,8 +19,6 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from icct26.domain.admin.ports import AdminUnitOfWork
 from icct26.domain.admin.views import DocumentRef, ExportRecord, TeamView
 from icct26.domain.registration.lifecycle import waitlist_position
@@ -181,6 +179,8 @@ class ExportService:
 
     async def write_xlsx(self) -> Path:
         """Write the workbook to a temporary file and return its path (the caller deletes it)."""
+        import xlsxwriter  # only for this rare download: server workers start without it
+
         handle, name = tempfile.mkstemp(prefix="icct26-export-", suffix=".xlsx")
         os.close(handle)
         path = Path(name)

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 from loguru import logger
 
+from icct26.config import Settings
+
 DATABASE_NAME = "icct26"
 
 
@@ -48,3 +50,11 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+    """`DATABASE_URL`, or the embedded server under DATA_DIR when it is unset (blocking)."""
+    if settings.database_url:
+        return settings.database_url, None
+    embedded = EmbeddedPostgres(settings.data_path)
+    return embedded.start(), embedded

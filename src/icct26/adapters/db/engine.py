@@ -9,6 +9,7 @@ from typing import Any
 
 from loguru import logger
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from icct26.adapters.db.errors import DatabaseConnectTimeout
@@ -21,6 +22,16 @@ def _connect_or_report_outage(dialect: Any, record: Any, cargs: Any, cparams: An
         return dialect.connect(*cargs, **cparams)
     except TimeoutError as exc:
         raise DatabaseConnectTimeout("timed out connecting to the database") from exc
+
+
+def _ping_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Check a pooled connection before use with one empty query. SQLAlchemy's `pool_pre_ping` wraps
+    its asyncpg ping in BEGIN ... ROLLBACK: three round trips, two statements the server counts, on
+    every checkout. A dead connection makes the pool replace it (DisconnectionError), as pre-ping did."""
+    try:
+        dbapi_connection.run_async(lambda connection: connection.fetchrow(";"))
+    except Exception as exc:
+        raise DisconnectionError("pooled database connection is gone") from exc
 
 
 def to_async_url(url: str) -> str:
@@ -41,7 +52,6 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
-            pool_pre_ping=True,
             pool_recycle=1800,
             connect_args={
                 "timeout": settings.db_connect_timeout_seconds,
@@ -54,6 +64,7 @@ class Database:
             },
         )
         event.listen(self.engine.sync_engine, "do_connect", _connect_or_report_outage)
+        event.listen(self.engine.sync_engine.pool, "checkout", _ping_on_checkout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager

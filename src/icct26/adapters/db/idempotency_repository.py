@@ -131,8 +131,10 @@ class SqlIdempotencyStore:
             "now": now,
             "stale_before": stale_before,
         }
-        async with self._database.engine.begin() as conn:
-            return (await conn.execute(_CLAIM, params)).first() is not None
+        # One statement, atomic by itself: run without BEGIN/COMMIT (two fewer round trips per write).
+        async with self._database.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return (await autocommit.execute(_CLAIM, params)).first() is not None
 
     async def renew(self, claims: Sequence[IdempotencyClaim], *, now: datetime) -> None:
         if not claims:

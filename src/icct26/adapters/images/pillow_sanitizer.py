@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import io
 import warnings
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.gallery import CleanImage, ImageFormat
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Decoding cost is width x height, not file size: a small file can expand to gigabytes of pixels.
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -40,6 +42,9 @@ class PillowImageSanitizer:
         return await asyncio.to_thread(self._sanitize, data)
 
     def _sanitize(self, data: bytes) -> CleanImage:
+        # Imported on the first upload: a server worker that never sees one does not load Pillow.
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
         accepted = "JPEG, PNG or WebP"
         try:
             with warnings.catch_warnings():

@@ -7,12 +7,13 @@ public gallery images a long one. Tampering with the key or the lifetime breaks 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.serializer import Serializer
 from itsdangerous.signer import Signer
+from itsdangerous.timed import TimestampSigner
 
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode, NotFound
@@ -52,15 +53,42 @@ class SignedLink:
 
 
 class LinkSigner:
+    """Mints and checks links. A link minted for a (key, lifetime, viewer) is reused for the rest of
+    its time bucket (a tenth of its lifetime, at most REUSE_SECONDS): the dashboard lists ~900 links
+    per page and reloads it often, a browser can cache a document under a URL that does not change on
+    every reload, and a reused link still expires: it lives between `ttl - bucket` and `ttl`."""
+
+    REUSE_SECONDS = 300
+    MAX_REMEMBERED = 50_000  # forgotten all at once past this (~10 MB)
+
     def __init__(self, secret_key: str) -> None:
         self._serializer = _LinkSerializer(secret_key)
+        # The clock the tokens' own timestamps come from, so a link is reused only while it is young.
+        self._timestamper = cast(TimestampSigner, self._serializer.make_signer())
+        # (key, lifetime, viewer id) -> (token, reusable until)
+        self._minted: dict[tuple[str, int | None, int | None], tuple[str, int]] = {}
 
     def sign(self, key: str, ttl_seconds: int | None = None, viewer: Actor | None = None) -> str:
         """A token for `key`; without `ttl_seconds` the verifier's default lifetime applies. `viewer`
         is signed into the link so that every view of the document is attributed to them."""
-        if viewer is None:
+        viewer_id = None if viewer is None else viewer.user_id
+        reuse = min(self.REUSE_SECONDS, (ttl_seconds or 0) // 10)
+        if reuse < 1:
+            return self._mint(key, ttl_seconds, viewer_id)
+        now = self._timestamper.get_timestamp()
+        remembered = self._minted.get((key, ttl_seconds, viewer_id))
+        if remembered is not None and now < remembered[1]:
+            return remembered[0]
+        if len(self._minted) >= self.MAX_REMEMBERED:
+            self._minted.clear()
+        token = self._mint(key, ttl_seconds, viewer_id)
+        self._minted[key, ttl_seconds, viewer_id] = (token, now + reuse)
+        return token
+
+    def _mint(self, key: str, ttl_seconds: int | None, viewer_id: int | None) -> str:
+        if viewer_id is None:
             return self._serializer.dumps([key, ttl_seconds])
-        return self._serializer.dumps([key, ttl_seconds, viewer.user_id])
+        return self._serializer.dumps([key, ttl_seconds, viewer_id])
 
     def verify(self, token: str, max_age_seconds: int) -> str:
         """Return the storage key of a valid token; expired or tampered links are 'not found'."""
