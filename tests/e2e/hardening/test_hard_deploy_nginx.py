@@ -5,8 +5,6 @@ drops a client that never finishes its request head."""
 from __future__ import annotations
 
 import asyncio
-import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,56 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.nginx import NGINX, deployment_snippet, documented_snippet, minimal_config, needs_nginx
 from tests.support.raw_http import closed_by_peer, open_raw
 from tests.support.server import ServerProcess, free_port, running_server
-
-REPO = Path(__file__).resolve().parents[3]
-SNIPPET = re.compile(
-    r"<!-- nginx-snippet:start -->\s*```nginx\n(.*?)```\s*<!-- nginx-snippet:end -->", re.DOTALL
-)
-
-
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
-    )
-
-
-NGINX = nginx_binary()
-needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light)")
-
-
-def documented_snippet() -> str:
-    match = SNIPPET.search((REPO / "docs" / "DEPLOYMENT.md").read_text(encoding="utf-8"))
-    assert match, "docs/DEPLOYMENT.md has no nginx snippet between the nginx-snippet markers"
-    return match.group(1)
-
-
-def minimal_config(tmp_path: Path, http_block: str) -> Path:
-    """A complete nginx.conf around `http_block`, writing only under `tmp_path`."""
-    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / name).mkdir(exist_ok=True)
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"""
-worker_processes 1;
-daemon off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    access_log {tmp_path}/access.log;
-    client_body_temp_path {tmp_path}/client_body;
-    proxy_temp_path {tmp_path}/proxy;
-    fastcgi_temp_path {tmp_path}/fastcgi;
-    uwsgi_temp_path {tmp_path}/uwsgi;
-    scgi_temp_path {tmp_path}/scgi;
-{http_block}
-}}
-""",
-        encoding="utf-8",
-    )
-    return conf
 
 
 def test_the_snippet_closes_slow_clients_and_caps_each_ip() -> None:
@@ -109,11 +60,9 @@ async def test_nginx_running_the_snippet_proxies_and_drops_a_stalled_request_hea
 ) -> None:
     assert NGINX is not None
     port = free_port()
-    snippet = (
-        documented_snippet()
-        .replace("listen 80;", f"listen 127.0.0.1:{port};")
-        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_server.port};")
-        .replace("client_header_timeout 10s;", "client_header_timeout 2s;")  # the drill stays short
+    snippet = deployment_snippet(port, [app_server.port]).replace(
+        "client_header_timeout 10s;",
+        "client_header_timeout 2s;",  # the drill stays short
     )
     (tmp_path / "nginx").mkdir()
     conf = minimal_config(tmp_path / "nginx", snippet)
