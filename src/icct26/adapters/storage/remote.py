@@ -7,6 +7,7 @@ becomes `DOCUMENT_NOT_FOUND`. While the breaker is open, calls fail at once with
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,14 +91,15 @@ async def put_each(store: DocumentStore, files: Sequence[FileToStore]) -> None:
         await store.put_file(item.key, item.source, item.content_type)
 
 
-class UploadsFileByFile:
+class UploadsFileByFile(ABC):
     """What S3 and Cloudinary share as document stores: each file is its own upload over the network
     (with its own retries and breaker), so writes are not cheap and a batch is its files in turn."""
 
     cheap_writes = False
 
+    @abstractmethod
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
-        raise NotImplementedError
+        """Upload one file under `key` (each store's own request)."""
 
     async def put_files(self, files: Sequence[FileToStore]) -> None:
         for item in files:
