@@ -160,12 +160,6 @@ class BenchServer(ServerProcess):
             raise RuntimeError(f"icct26 {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
-    def start(self) -> BenchServer:
+    def command(self) -> list[str]:
         command = [sys.executable, "-m", "icct26.cli", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        self._wait_until_live()
-        return self
+        return [*command, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from icct26.domain.admin.errors import church_exists, user_exists
 from icct26.domain.admin.users import AdminUser, StaffRole
 from icct26.domain.admin.views import (
     AuditView,
@@ -23,7 +24,6 @@ from icct26.domain.admin.views import (
     TeamView,
 )
 from icct26.domain.email import RosterEntry, TeamEmailSnapshot
-from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus, church_key
 from icct26.domain.registration.lifecycle import Capacity, WaitingTeam
 from icct26.domain.registration.ports import QueuedTeam
@@ -128,7 +128,7 @@ class FakeChurchAdmin:
     def _check_key_free(self, key: str, name: str, church_id: int | None) -> None:
         # The unique index on the key.
         if any(row.key == key and row.id != church_id for row in self._t.churches.values()):
-            raise DomainError(ErrorCode.CHURCH_EXISTS, f"A church named like {name!r} already exists")
+            raise church_exists(name)
 
     async def list_all(self, search: str | None = None) -> list[ChurchView]:
         rows = sorted(self._t.churches.values(), key=lambda row: (row.name, row.id))
@@ -172,7 +172,7 @@ class FakeAdminUsers:
 
     async def add(self, email: str, role: StaffRole, password_hash: str) -> AdminUser:
         if await self.by_email(email) is not None:
-            raise DomainError(ErrorCode.USER_EXISTS, f"An account for {email} already exists")
+            raise user_exists(email)
         user = AdminUser(
             max(self._t.users, default=0) + 1, email, role, True, password_hash, None, CREATED_AT
         )

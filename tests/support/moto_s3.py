@@ -13,21 +13,11 @@ from moto.server import ThreadedMotoServer
 from tests.support.server import free_port
 
 
-class Moto:
+class S3Endpoint:
+    """A moto server on 127.0.0.1:`port`, however it runs (a thread here, a process for the drills)."""
+
     def __init__(self) -> None:
         self.port = free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-
-    @classmethod
-    @contextmanager
-    def running(cls) -> Iterator[Moto]:
-        """A started server, stopped again on leaving."""
-        moto = cls()
-        moto.server.start()
-        try:
-            yield moto
-        finally:
-            moto.server.stop()
 
     @property
     def url(self) -> str:
@@ -47,3 +37,20 @@ class Moto:
         name = f"icct26-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
         return name
+
+
+class Moto(S3Endpoint):
+    def __init__(self) -> None:
+        super().__init__()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    @classmethod
+    @contextmanager
+    def running(cls) -> Iterator[Moto]:
+        """A started server, stopped again on leaving."""
+        moto = cls()
+        moto.server.start()
+        try:
+            yield moto
+        finally:
+            moto.server.stop()

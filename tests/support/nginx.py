@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import terminate
+
 REPO = Path(__file__).resolve().parents[2]
 SNIPPET = re.compile(
     r"<!-- nginx-snippet:start -->\s*```nginx\n(.*?)```\s*<!-- nginx-snippet:end -->", re.DOTALL
@@ -121,13 +123,7 @@ class NginxProcess:
         raise RuntimeError(f"nginx did not listen within {timeout}s:\n{self.error_log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
 
     def error_log(self) -> str:
         path = self.directory / "error.log"

@@ -19,10 +19,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -40,27 +40,31 @@ def free_port() -> int:
         return port
 
 
+def process_env(
+    database_url: str, data_dir: Path, defaults: Mapping[str, str], settings: Mapping[str, Any]
+) -> dict[str, str]:
+    """The environment of an `icct26` process of a test: this process's own without any settings
+    variable, then the test's database and data directory, `defaults`, and `settings` over them."""
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_NAMES}
+    env.update({"ENVIRONMENT": "test", "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), **defaults})
+    env.update({k.upper(): str(v) for k, v in settings.items()})
+    return env
+
+
 class ServerProcess:
     def __init__(self, database_url: str, data_dir: Path, **settings: Any) -> None:
         self.port = free_port()
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "server.log"
-        env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_NAMES}
-        env.update(
-            {
-                "ENVIRONMENT": "test",
-                "DATABASE_URL": database_url,
-                "DATA_DIR": str(data_dir),
-                "OUTBOX_WORKER": "off",
-                "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT_ENABLED": "false",
-                "SHUTDOWN_GRACE_SECONDS": "20",
-                "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-            }
-        )
-        env.update({k.upper(): str(v) for k, v in settings.items()})
-        self.env = env
+        defaults = {
+            "OUTBOX_WORKER": "off",
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_ENABLED": "false",
+            "SHUTDOWN_GRACE_SECONDS": "20",
+            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
+        self.env = process_env(database_url, data_dir, defaults, settings)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,51 +76,52 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self) -> ServerProcess:
-        command = [sys.executable, "-m", "tests.support.server_main", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        self._wait_until_live()
+    def start(self) -> Self:
+        self._spawn()
+        try:
+            self.wait_until_answers("/health/live", STARTUP_SECONDS)
+        except RuntimeError:
+            self.kill()
+            raise
         return self
 
-    async def astart(self) -> ServerProcess:
+    async def astart(self) -> Self:
         """`start` for async tests whose event loop must keep running (e.g. it hosts a TcpProxy)."""
+        self._spawn()
+        try:
+            await asyncio.to_thread(self.wait_until_answers, "/health/live", STARTUP_SECONDS)
+        except RuntimeError:
+            self.kill()
+            raise
+        return self
+
+    def command(self) -> list[str]:
+        """What runs: `icct26 serve` with the probe routes, one worker."""
         command = [sys.executable, "-m", "tests.support.server_main", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        return [*command, "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+
+    def _spawn(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        async with httpx.AsyncClient(base_url=self.url, timeout=1.0) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-                try:
-                    if (await client.get("/health/live")).status_code == 200:
-                        return self
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"server did not start within {STARTUP_SECONDS}s:\n{self.log()}")
 
-    def _wait_until_live(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
+    def wait_until_answers(self, path: str, timeout: float) -> None:
+        """Until GET `path` answers 200; RuntimeError (with the log) when the process exits first or
+        `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/health/live", timeout=1.0).status_code == 200:
+                if httpx.get(self.url + path, timeout=2.0).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"server did not start within {STARTUP_SECONDS}s:\n{self.log()}")
+        raise RuntimeError(
+            f"server on port {self.port} did not answer {path} within {timeout}s:\n{self.log()}"
+        )
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         assert self.process is not None

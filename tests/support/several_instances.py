@@ -18,16 +18,16 @@ import random
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import redis
 
 from icct26.config import Settings
+from tests.support.moto_s3 import S3Endpoint
 from tests.support.nginx import NginxProcess, deployment_snippet
+from tests.support.processes import terminate
 from tests.support.server import ServerProcess, free_port
 from tests.support.smtp_sink import SmtpSink
 from tests.support.worker_process import WorkerProcess
@@ -52,18 +52,14 @@ def redis_unavailable(url: str | None) -> str | None:
     return None
 
 
-class MotoProcess:
+class MotoProcess(S3Endpoint):
     """A moto S3 server as its own process (not a thread of the test process: the apps' uploads must
     not compete with the test's event loop for the GIL)."""
 
     def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
+        super().__init__()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> MotoProcess:
         script = Path(sys.executable).with_name("moto_server")
@@ -84,48 +80,20 @@ class MotoProcess:
         self.stop()
         raise RuntimeError(f"moto did not start within {timeout}s")
 
-    def create_bucket(self) -> str:
-        name = f"icct26-{uuid.uuid4().hex[:12]}"
-        self._client().create_bucket(Bucket=name)
-        return name
-
     def objects(self, bucket: str) -> list[bytes]:
         """The content of every object in `bucket`, as stored."""
-        client = self._client()
+        client = self.client()
         listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
         return [client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed]
 
-    def _client(self) -> Any:
-        return boto3.client(
-            "s3",
-            endpoint_url=self.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            region_name="us-east-1",
-        )
-
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
 
 
 def wait_ready(server: ServerProcess, timeout: float = 60.0) -> None:
     """Until the instance answers /health/ready (database reachable, schema current): only then does a
     rolling restart move on to the next instance, as a Kubernetes readiness probe would."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(server.url + "/health/ready", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"instance on port {server.port} not ready within {timeout}s:\n{server.log()[-3000:]}")
+    server.wait_until_answers("/health/ready", timeout)
 
 
 class InstanceCluster:

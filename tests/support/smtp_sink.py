@@ -59,6 +59,12 @@ class SmtpSink:
     def stop(self) -> None:
         self._controller.stop()
 
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     @property
     def messages(self) -> list[EmailMessage]:
         with self._handler.lock:

@@ -10,7 +10,6 @@ server on `smtp_port`; its JSON log lines are readable for assertions.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,32 +17,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from icct26.config import Settings
-
-SETTINGS_NAMES = frozenset(Settings.__struct_encode_fields__)
+from tests.support.server import process_env
 
 
 class WorkerProcess:
     def __init__(self, database_url: str, data_dir: Path, smtp_port: int, **settings: Any) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "worker.log"
-        env = {k: v for k, v in os.environ.items() if k not in SETTINGS_NAMES}
-        env.update(
-            {
-                "ENVIRONMENT": "test",
-                "DATABASE_URL": database_url,
-                "DATA_DIR": str(data_dir),
-                "EMAIL_BACKEND": "smtp",
-                "SMTP_HOST": "127.0.0.1",
-                "SMTP_PORT": str(smtp_port),
-                "SMTP_SECURITY": "none",
-                "OUTBOX_POLL_SECONDS": "0.1",
-                "OUTBOX_BATCH_SIZE": "2",
-                "LOG_LEVEL": "INFO",
-                "LOG_JSON": "true",
-            }
-        )
-        env.update({k.upper(): str(v) for k, v in settings.items()})
+        defaults = {
+            "EMAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_SECURITY": "none",
+            "OUTBOX_POLL_SECONDS": "0.1",
+            "OUTBOX_BATCH_SIZE": "2",
+            "LOG_LEVEL": "INFO",
+            "LOG_JSON": "true",
+        }
+        env = process_env(database_url, data_dir, defaults, settings)
         with self.log_path.open("wb") as log:
             # cwd is the data directory, so no developer `.env` is read
             self.process = subprocess.Popen(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from icct26.domain.admin.errors import team_not_found
 from icct26.domain.admin.ports import AdminUnitOfWork
 from icct26.domain.admin.views import (
     MAX_PAGE_SIZE,
@@ -68,10 +69,6 @@ def check_page(page: int, page_size: int) -> None:
         raise ValidationFailed(errors)
 
 
-def _team_not_found(team_id: str) -> NotFound:
-    return NotFound(ErrorCode.TEAM_NOT_FOUND, f"No team has ID {team_id}")
-
-
 class TeamReviewService:
     """What organisers do with registrations. Every status change is audited and emailed."""
 
@@ -123,7 +120,7 @@ class TeamReviewService:
         async with self._uow() as uow:
             detail = await uow.teams.detail(team_id)
         if detail is None:
-            raise _team_not_found(team_id)
+            raise team_not_found(team_id)
         players = [await self._linked_player(p, base_url, viewer) for p in detail.players]
         return LinkedTeamDetail(await self._linked(detail.team, base_url, viewer), players)
 
@@ -137,7 +134,7 @@ class TeamReviewService:
         async with self._uow() as uow:
             detail = await uow.teams.detail(team_id)
         if detail is None or detail.team.status is not TeamStatus.CONFIRMED:
-            raise _team_not_found(team_id)
+            raise team_not_found(team_id)
         return detail.team, detail.players
 
     async def player(
@@ -171,7 +168,7 @@ class TeamReviewService:
             # Row lock: two organisers clicking at once give one change, one email, one audit row.
             team = await uow.teams.lock_for_review(team_id)
             if team is None:
-                raise _team_not_found(team_id)
+                raise team_not_found(team_id)
             change = plan_transition(team.status, target, reason)
             if change is None:
                 message = f"Team {team_id} is already {team.status.value}; nothing changed"

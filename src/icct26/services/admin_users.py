@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from icct26.domain.admin.errors import user_not_found
 from icct26.domain.admin.ports import AdminUnitOfWork, PasswordHasher
 from icct26.domain.admin.users import AdminUser, StaffRole, check_password_policy
 from icct26.domain.admin.views import AuditView, Page
 from icct26.domain.audit import Actor, AuditEntry
-from icct26.domain.errors import DomainError, ErrorCode, NotFound
+from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import normalise_email, validate_field
 from icct26.services.admin_teams import UnitOfWorkFactory, check_page
 
@@ -20,10 +21,6 @@ class UserChanges:
     role: StaffRole | None = None
     is_active: bool | None = None
     password: str | None = None
-
-
-def _not_found(user_id: int) -> NotFound:
-    return NotFound(ErrorCode.USER_NOT_FOUND, f"No admin user has id {user_id}")
 
 
 class AdminUserService:
@@ -39,7 +36,7 @@ class AdminUserService:
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
         if user is None:
-            raise _not_found(user_id)
+            raise user_not_found(user_id)
         return user
 
     async def create_user(self, email: str, role: StaffRole, password: str, actor: Actor) -> AdminUser:
@@ -64,7 +61,7 @@ class AdminUserService:
         async with self._uow() as uow:
             before = await uow.users.get(user_id)
             if before is None:
-                raise _not_found(user_id)
+                raise user_not_found(user_id)
             loses_admin = (
                 before.role == StaffRole.ADMIN
                 and before.is_active
@@ -104,7 +101,7 @@ class AdminUserService:
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
             if user is None:
-                raise _not_found(user_id)
+                raise user_not_found(user_id)
             if user.role == StaffRole.ADMIN and user.is_active:
                 await self._keep_an_admin(uow, user, actor)
             await uow.users.delete(user_id)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from icct26.domain.admin.errors import church_exists, church_not_found
 from icct26.domain.admin.views import ChurchView
 from icct26.domain.audit import Actor, AuditEntry
-from icct26.domain.errors import DomainError, ErrorCode, FieldError, NotFound, ValidationFailed
+from icct26.domain.errors import DomainError, ErrorCode, FieldError, ValidationFailed
 from icct26.domain.registration import ChurchLimitPolicy, church_key, clean_church_name
 from icct26.domain.registration.ports import RegistrationUnitOfWork
 from icct26.services.admin_teams import UnitOfWorkFactory as AdminUnitOfWorkFactory
@@ -115,14 +116,6 @@ def check_max_teams(value: int | None) -> int | None:
     return value
 
 
-def _not_found(church_id: int) -> NotFound:
-    return NotFound(ErrorCode.CHURCH_NOT_FOUND, f"No church has id {church_id}")
-
-
-def _exists(name: str) -> DomainError:
-    return DomainError(ErrorCode.CHURCH_EXISTS, f"A church named like {name!r} already exists")
-
-
 class ChurchAdminService:
     def __init__(self, uow: AdminUnitOfWorkFactory) -> None:
         self._uow = uow
@@ -135,7 +128,7 @@ class ChurchAdminService:
         async with self._uow() as uow:
             church = await uow.churches.get(church_id)
         if church is None:
-            raise _not_found(church_id)
+            raise church_not_found(church_id)
         return church
 
     async def create_church(self, name: str, max_teams: int | None, actor: Actor) -> ChurchView:
@@ -145,7 +138,7 @@ class ChurchAdminService:
         check_max_teams(max_teams)
         async with self._uow() as uow:
             if await uow.churches.id_by_key(key) is not None:
-                raise _exists(name)
+                raise church_exists(name)
             church = await uow.churches.add(name, key, max_teams)
             uow.audit.record(
                 AuditEntry(actor, "church.create", "church", str(church.id), after=church.summary())
@@ -160,12 +153,12 @@ class ChurchAdminService:
         async with self._uow() as uow:
             before = await uow.churches.get(church_id)
             if before is None:
-                raise _not_found(church_id)
+                raise church_not_found(church_id)
             new_name = name if name is not None else before.name
             key = church_key(new_name)
             holder = await uow.churches.id_by_key(key)
             if holder is not None and holder != church_id:
-                raise _exists(new_name)
+                raise church_exists(new_name)
             max_teams = update.max_teams if update.set_max_teams else before.max_teams
             church = await uow.churches.update(church_id, new_name, key, max_teams)
             if church.summary() != before.summary():
@@ -187,7 +180,7 @@ class ChurchAdminService:
         async with self._uow() as uow:
             church = await uow.churches.get(church_id)
             if church is None:
-                raise _not_found(church_id)
+                raise church_not_found(church_id)
             if church.total_teams:
                 raise DomainError(
                     ErrorCode.CHURCH_IN_USE,

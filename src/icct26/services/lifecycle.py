@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
+from icct26.domain.admin.errors import team_not_found
 from icct26.domain.admin.ports import AdminUnitOfWork
 from icct26.domain.audit import SYSTEM_ACTOR, Actor, AuditEntry
 from icct26.domain.email import EmailKind
@@ -102,10 +103,6 @@ def link_not_found() -> NotFound:
     return NotFound(ErrorCode.NOT_FOUND, "This link is not valid. Ask the organisers for a new one.")
 
 
-def _team_not_found(team_id: str) -> NotFound:
-    return NotFound(ErrorCode.TEAM_NOT_FOUND, f"No team has ID {team_id}")
-
-
 class TeamLifecycleService:
     def __init__(
         self,
@@ -139,7 +136,7 @@ class TeamLifecycleService:
         async with self._uow() as uow:
             team = await uow.lifecycle.lock(team_id)
             if team is None:
-                raise _team_not_found(team_id)
+                raise team_not_found(team_id)
             # Only a pending team can be sent back (the transition table): anything else is a 409.
             change = plan_transition(team.status, TeamStatus.CHANGES_REQUESTED, reason)
             assert change is not None
@@ -182,7 +179,7 @@ class TeamLifecycleService:
         async with self._uow() as uow:
             team = await uow.lifecycle.lock(team_id)
             if team is None:
-                raise _team_not_found(team_id)
+                raise team_not_found(team_id)
             version = await uow.lifecycle.bump_link_version(team.pk)
             uow.audit.record(
                 AuditEntry(
@@ -203,7 +200,7 @@ class TeamLifecycleService:
         async with self._uow() as uow:
             review = await uow.lifecycle.review_of(team_id)
             if review is None:
-                raise _team_not_found(team_id)
+                raise team_not_found(team_id)
             team_pk, items, deadline = review
             documents = await uow.lifecycle.documents(team_pk)
             duplicates = await uow.lifecycle.possible_duplicates(team_pk)

@@ -13,7 +13,7 @@ from icct26.bootstrap import Container
 from tests.e2e.admin.conftest import Staff
 from tests.e2e.admin.test_admin_sensitive_documents import team_detail
 from tests.e2e.test_foundation import assert_problem
-from tests.support.factories import create_team
+from tests.support.factories import SeededTeam, create_team
 
 pytestmark = pytest.mark.asyncio
 
@@ -78,18 +78,30 @@ def assert_dead_link_page(resp: httpx.Response) -> None:
     assert "This link has expired" in resp.text and "Reload the admin page" in resp.text
 
 
+async def receipt_link(
+    client: httpx.AsyncClient, container: Container, staff: Staff
+) -> tuple[SeededTeam, str]:
+    """A new team (no players) and the path of its payment receipt's link."""
+    team = await create_team(container, players=0)
+    return team, path_of(str((await team_detail(client, staff, team.team_id))["team"]["paymentReceipt"]))
+
+
+def tampered(token: str) -> str:
+    """`token` with a signature character changed; not the last, whose low bits base64 leaves unused."""
+    return token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+
+
 async def test_dead_links_answer_browsers_with_a_page_and_other_clients_with_a_problem(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
-    team = await create_team(container, players=0)
-    url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["paymentReceipt"]))
+    _, url = await receipt_link(client, container, staff)
     _, _, token, filename = url.split("/")
-    tampered = f"/documents/{token[:-3]}{'A' if token[-3] != 'A' else 'B'}{token[-2:]}/{filename}"
-    assert_dead_link_page(await client.get(tampered, headers={"Accept": BROWSER_ACCEPT}))
-    assert_dead_link_page(await client.get(tampered, headers={"Accept": "text/html"}))
+    tampered_url = f"/documents/{tampered(token)}/{filename}"
+    assert_dead_link_page(await client.get(tampered_url, headers={"Accept": BROWSER_ACCEPT}))
+    assert_dead_link_page(await client.get(tampered_url, headers={"Accept": "text/html"}))
     # An <img> (images first, then */*), fetch() and API clients keep the problem+json answer.
     for accept in ("image/avif,image/webp,*/*", "*/*", "application/json", "application/problem+json"):
-        assert_problem(await client.get(tampered, headers={"Accept": accept}), 404, "DOCUMENT_NOT_FOUND")
+        assert_problem(await client.get(tampered_url, headers={"Accept": accept}), 404, "DOCUMENT_NOT_FOUND")
     # A live link is unaffected by what the browser prefers.
     live = await client.get(url, headers={"Accept": BROWSER_ACCEPT})
     assert live.status_code == 200 and live.headers["content-type"] == "application/pdf"
@@ -98,11 +110,9 @@ async def test_dead_links_answer_browsers_with_a_page_and_other_clients_with_a_p
 async def test_tampered_foreign_and_dangling_links_are_not_found(
     client: httpx.AsyncClient, container: Container, staff: Staff
 ) -> None:
-    team = await create_team(container, players=0)
-    url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["paymentReceipt"]))
+    team, url = await receipt_link(client, container, staff)
     _, _, token, filename = url.split("/")
-    flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
-    assert_problem(await client.get(f"/documents/{flipped}/{filename}"), 404, "DOCUMENT_NOT_FOUND")
+    assert_problem(await client.get(f"/documents/{tampered(token)}/{filename}"), 404, "DOCUMENT_NOT_FOUND")
     foreign = LinkSigner("some-other-secret").sign(team.keys[(None, "payment_receipt")])
     assert_problem(await client.get(f"/documents/{foreign}/{filename}"), 404, "DOCUMENT_NOT_FOUND")
     escape = container.signer.sign("../../../etc/passwd")

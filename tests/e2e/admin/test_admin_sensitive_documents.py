@@ -196,13 +196,9 @@ async def raw_key_ids(store: EncryptedDocumentStore, keys: list[str]) -> list[st
 
 
 @asynccontextmanager
-async def container_with_keys(container: Container, keys: str) -> AsyncIterator[Container]:
-    """Another app process over the same database and DATA_DIR, configured with `keys`."""
-    settings = make_settings(
-        container.settings.database_url or "",
-        container.settings.data_path,
-        DOCUMENT_ENCRYPTION_KEYS=keys,
-    )
+async def container_with(container: Container, **overrides: Any) -> AsyncIterator[Container]:
+    """Another app process over the same database and DATA_DIR, configured with `overrides`."""
+    settings = make_settings(container.settings.database_url or "", container.settings.data_path, **overrides)
     other = await build_container_with(settings, container.database)
     try:
         yield other
@@ -239,7 +235,7 @@ async def test_rotation_serves_old_files_and_reencrypt_moves_them_resumably(
     keys = sorted(team.files)
     assert await raw_key_ids(store_of(container), keys) == ["keyA"] * len(keys)
 
-    async with container_with_keys(container, f"{KEY_B},{KEY_A}") as rotated:
+    async with container_with(container, DOCUMENT_ENCRYPTION_KEYS=f"{KEY_B},{KEY_A}") as rotated:
         # Key B added first: files under A are still served, new files are sealed with B.
         async with app_client(create_app(container=rotated)) as client:
             detail = await team_detail(client, staff, team.team_id)
@@ -268,7 +264,7 @@ async def test_rotation_serves_old_files_and_reencrypt_moves_them_resumably(
         assert (again.checked, again.rewritten, again.failed) == (len(keys), 0, 0)
 
     # Key A can now be removed: everything is readable with B alone.
-    async with container_with_keys(container, KEY_B) as only_b:
+    async with container_with(container, DOCUMENT_ENCRYPTION_KEYS=KEY_B) as only_b:
         for key in keys:
             assert await read_stored(only_b.storage, key) == team.files[key]
         async with app_client(create_app(container=only_b)) as client:
@@ -364,7 +360,9 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
     assert (before.teams, before.files, before.every_team) == (0, 0, False)
 
     ends = datetime.now(UTC) - timedelta(days=31)
-    async with container_with_retention(container, ends, days=30) as after_tournament:
+    async with container_with(
+        container, TOURNAMENT_ENDS_AT=ends.isoformat(), DOCUMENT_RETENTION_AFTER_DAYS=30
+    ) as after_tournament:
         report = await after_tournament.documents.purge()
     all_files = {**confirmed.files, **rival.files, **pending.files}
     assert (report.teams, report.files, report.failed_teams, report.every_team) == (
@@ -394,20 +392,3 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
     export = await client.get("/admin/teams/export", params={"format": "csv"}, headers=staff.admin)
     assert export.status_code == 200
     assert f"purged on {today}" in export.text and "/documents/" not in export.text
-
-
-@asynccontextmanager
-async def container_with_retention(
-    container: Container, ends: datetime, days: int
-) -> AsyncIterator[Container]:
-    settings = make_settings(
-        container.settings.database_url or "",
-        container.settings.data_path,
-        TOURNAMENT_ENDS_AT=ends.isoformat(),
-        DOCUMENT_RETENTION_AFTER_DAYS=days,
-    )
-    other = await build_container_with(settings, container.database)
-    try:
-        yield other
-    finally:
-        await other.close(dispose_database=False)

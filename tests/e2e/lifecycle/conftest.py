@@ -21,11 +21,8 @@ PORTAL_LINK = re.compile(r"http://testserver/portal/([A-Za-z0-9_.\-]+)")
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    try:
+    with SmtpSink() as sink:
         yield sink
-    finally:
-        sink.stop()
 
 
 @pytest.fixture

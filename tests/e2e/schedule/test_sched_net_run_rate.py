@@ -46,32 +46,15 @@ async def test_standings_with_net_run_rate_match_a_hand_computed_table(
 ) -> None:
     alpha, bravo, charlie = await insert_teams(container.database, "Alpha XI", "Bravo XI", "Charlie XI")
     admin = bearer(container)
-    # Each team wins once: 2 points each, so net run rate decides the order.
-    await result(
-        client,
-        admin,
-        1,
-        (alpha, 160, 6, "20"),
-        (bravo, 140, 8, "20"),
-        {"winner": alpha.name, "margin": 20, "margin_type": "runs"},
-    )
-    # Charlie is bowled out in 18.3 overs, and charged the full 20 for net run rate.
-    await result(
-        client,
-        admin,
-        2,
-        (charlie, 120, 10, "18.3"),
-        (bravo, 121, 3, "15.2"),
-        {"winner": bravo.name, "margin": 7, "margin_type": "wickets"},
-    )
-    await result(
-        client,
-        admin,
-        3,
-        (alpha, 150, 7, "20"),
-        (charlie, 151, 5, "19.1"),
-        {"winner": charlie.name, "margin": 5, "margin_type": "wickets"},
-    )
+    # Each team wins once: 2 points each, so net run rate decides the order. In match 2 Charlie is
+    # bowled out in 18.3 overs, and charged the full 20 for net run rate.
+    for number, first, second, (winner, margin, margin_type) in (
+        (1, (alpha, 160, 6, "20"), (bravo, 140, 8, "20"), (alpha, 20, "runs")),
+        (2, (charlie, 120, 10, "18.3"), (bravo, 121, 3, "15.2"), (bravo, 7, "wickets")),
+        (3, (alpha, 150, 7, "20"), (charlie, 151, 5, "19.1"), (charlie, 5, "wickets")),
+    ):
+        finish = {"winner": winner.name, "margin": margin, "margin_type": margin_type}
+        await result(client, admin, number, first, second, finish)
 
     (table,) = (await client.get(STANDINGS)).json()["data"]
 

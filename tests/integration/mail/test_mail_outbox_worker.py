@@ -34,11 +34,8 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink().start()
-    try:
+    with SmtpSink() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def smtp_worker(

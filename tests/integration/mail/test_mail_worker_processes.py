@@ -20,12 +20,9 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 @pytest.fixture
 def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink().start()
-    server.set_delay(0.05)  # slow enough that both workers get a share
-    try:
+    with SmtpSink() as server:
+        server.set_delay(0.05)  # slow enough that both workers get a share
         yield server
-    finally:
-        server.stop()
 
 
 async def test_two_worker_processes_send_each_email_exactly_once(

@@ -19,7 +19,7 @@ from icct26.bootstrap import Container
 from icct26.domain.audit import Actor
 from icct26.domain.schedule.ports import StoredMatch
 from icct26.services.fixtures import GenerateInput
-from icct26.services.live_schedule import ScheduleEvent
+from icct26.services.live_schedule import ScheduleEvent, Subscription
 from icct26.services.schedule import FixtureInput, InningsInput, StartInput
 from tests.conftest import make_settings
 from tests.support.schedule_factories import insert_teams
@@ -53,12 +53,17 @@ async def journal_ids(database: Database) -> list[int]:
         return list((await conn.execute(text("SELECT id FROM schedule_events ORDER BY id"))).scalars())
 
 
+async def watched_new_match(container: Container, hub: PgScheduleEventHub) -> tuple[Subscription, int]:
+    """A subscription, then a match between two new teams (whose creation is the next event)."""
+    await insert_teams(container.database, "Zion Warriors", "Bethel Strikers")
+    subscription = hub.subscribe()
+    return subscription, await create_match(container)
+
+
 async def test_each_committed_change_reaches_subscribers_with_the_public_match_json(
     container: Container, hub: PgScheduleEventHub
 ) -> None:
-    await insert_teams(container.database, "Zion Warriors", "Bethel Strikers")
-    subscription = hub.subscribe()
-    match_id = await create_match(container)
+    subscription, match_id = await watched_new_match(container, hub)
     created = await next_event(subscription)
     assert created.kind == "match"
     body = json.loads(created.data)
@@ -84,9 +89,7 @@ async def test_each_committed_change_reaches_subscribers_with_the_public_match_j
 async def test_a_change_that_rolls_back_announces_nothing(
     container: Container, hub: PgScheduleEventHub
 ) -> None:
-    await insert_teams(container.database, "Zion Warriors", "Bethel Strikers")
-    subscription = hub.subscribe()
-    match_id = await create_match(container)
+    subscription, match_id = await watched_new_match(container, hub)
     await next_event(subscription)
     stored = await container.schedule.get_match(match_id)
     async with container.schedule._uow() as uow:  # journal written, never committed

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import AdminUserRecord
+from icct26.domain.admin.errors import user_exists, user_not_found
 from icct26.domain.admin.users import AdminUser, StaffRole
-from icct26.domain.errors import DomainError, ErrorCode, NotFound
 
 
 def _user(record: AdminUserRecord) -> AdminUser:
@@ -24,10 +24,6 @@ def _user(record: AdminUserRecord) -> AdminUser:
         created_at=record.created_at,
         token_version=record.token_version,
     )
-
-
-def _exists(email: str) -> DomainError:
-    return DomainError(ErrorCode.USER_EXISTS, f"An account for {email} already exists")
 
 
 class SqlAdminUserRepository:
@@ -48,7 +44,7 @@ class SqlAdminUserRepository:
 
     async def add(self, email: str, role: StaffRole, password_hash: str) -> AdminUser:
         if await self.by_email(email) is not None:
-            raise _exists(email)
+            raise user_exists(email)
         record = AdminUserRecord(
             email=email, role=role.value, password_hash=password_hash, is_active=True, token_version=0
         )
@@ -56,7 +52,7 @@ class SqlAdminUserRepository:
         try:
             await self._session.flush()
         except IntegrityError:  # a concurrent create won the race
-            raise _exists(email) from None
+            raise user_exists(email) from None
         return _user(record)
 
     async def update(
@@ -71,7 +67,7 @@ class SqlAdminUserRepository:
     ) -> AdminUser:
         record = await self._session.get(AdminUserRecord, user_id, with_for_update=True)
         if record is None:
-            raise NotFound(ErrorCode.USER_NOT_FOUND, f"No admin user has id {user_id}")
+            raise user_not_found(user_id)
         if role is not None:
             record.role = role.value
         if is_active is not None:

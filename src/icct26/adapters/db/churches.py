@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import ChurchRecord, TeamRecord
+from icct26.domain.admin.errors import church_exists, church_not_found
 from icct26.domain.admin.views import ChurchView
-from icct26.domain.errors import DomainError, ErrorCode, NotFound
+from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus
 from icct26.domain.registration.ports import ChurchSlot, ChurchTeamCount
 
@@ -95,14 +96,6 @@ def _view(row: Row[Any]) -> ChurchView:
     )
 
 
-def _exists(name: str) -> DomainError:
-    return DomainError(ErrorCode.CHURCH_EXISTS, f"A church named like {name!r} already exists")
-
-
-def _not_found(church_id: int) -> NotFound:
-    return NotFound(ErrorCode.CHURCH_NOT_FOUND, f"No church has id {church_id}")
-
-
 class SqlChurchAdminRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -127,19 +120,19 @@ class SqlChurchAdminRepository:
         try:
             await self._session.flush()
         except IntegrityError:  # a concurrent create (or registration) took the key
-            raise _exists(name) from None
+            raise church_exists(name) from None
         return ChurchView(record.id, name, key, max_teams, 0, 0, record.created_at)
 
     async def update(self, church_id: int, name: str, key: str, max_teams: int | None) -> ChurchView:
         record = await self._session.get(ChurchRecord, church_id, with_for_update=True)
         if record is None:
-            raise _not_found(church_id)
+            raise church_not_found(church_id)
         record.name, record.key, record.max_teams = name, key, max_teams
         record.updated_at = datetime.now(UTC)
         try:
             await self._session.flush()
         except IntegrityError:
-            raise _exists(name) from None
+            raise church_exists(name) from None
         view = await self.get(church_id)
         assert view is not None
         return view
