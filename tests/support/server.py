@@ -26,10 +26,9 @@ from typing import Any
 
 import httpx
 
-from icct26.config import Settings
+from icct26.config import ENV_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
-_SETTINGS_NAMES = frozenset(Settings.__struct_encode_fields__)
 STARTUP_SECONDS = 60.0
 
 
@@ -46,7 +45,7 @@ class ServerProcess:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "server.log"
-        env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_NAMES}
+        env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
         env.update(
             {
                 "ENVIRONMENT": "test",

@@ -26,7 +26,6 @@ import boto3
 import httpx
 import redis
 
-from icct26.config import Settings
 from tests.support.nginx import NginxProcess, deployment_snippet
 from tests.support.server import ServerProcess, free_port
 from tests.support.smtp_sink import SmtpSink
@@ -169,9 +168,8 @@ class InstanceCluster:
             **S3_CREDENTIALS,
             "OUTBOX_WORKER": "off",  # email is the workers' job
             "SHUTDOWN_GRACE_SECONDS": "10",
+            "DOCUMENT_ENCRYPTION_KEYS": SHARED_DOCUMENT_KEY,
         }
-        if "document_encryption_keys" in Settings.__struct_fields__:
-            settings["DOCUMENT_ENCRYPTION_KEYS"] = SHARED_DOCUMENT_KEY
         settings.update({k.upper(): str(v) for k, v in self.settings.items()})
         return settings
 

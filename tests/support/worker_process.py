@@ -18,16 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from icct26.config import Settings
-
-SETTINGS_NAMES = frozenset(Settings.__struct_encode_fields__)
+from icct26.config import ENV_NAMES
 
 
 class WorkerProcess:
     def __init__(self, database_url: str, data_dir: Path, smtp_port: int, **settings: Any) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "worker.log"
-        env = {k: v for k, v in os.environ.items() if k not in SETTINGS_NAMES}
+        env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
         env.update(
             {
                 "ENVIRONMENT": "test",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from icct26.config import ConfigError, Settings, load_settings, masked
+from icct26.config import ENV_NAMES, ConfigError, load_settings, masked
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -17,10 +17,10 @@ DOCUMENT_KEYS = f"k2:{KEY}, k1:{base64.b64encode(bytes(32)).decode()}"
 
 def test_defaults_and_types() -> None:
     s = load_settings({"MAX_FILE_BYTES": "1024", "REGISTRATION_OPEN": "false"}, env_file=None)
-    assert s.max_file_bytes == 1024 and s.registration_open is False
-    assert s.min_players == 11 and s.max_players == 15
+    assert s.limits.max_file_bytes == 1024 and s.registration.open is False
+    assert s.registration.min_players == 11 and s.registration.max_players == 15
     # Document links live as long as an admin token, so a review page opened at login keeps working.
-    assert s.signed_url_ttl_seconds == s.jwt_expiry_hours * 3600 == 8 * 3600
+    assert s.auth.signed_url_ttl_seconds == s.auth.jwt_expiry_hours * 3600 == 8 * 3600
 
 
 @pytest.mark.parametrize(
@@ -88,9 +88,9 @@ def test_production_with_safe_values_starts() -> None:
         },
         env_file=None,
     )
-    assert s.is_production
-    assert [key_id for key_id, _ in s.document_keys] == ["k2", "k1"]
-    assert all(len(secret) == 32 for _, secret in s.document_keys)
+    assert s.runtime.is_production
+    assert [key_id for key_id, _ in s.documents.keys] == ["k2", "k1"]
+    assert all(len(secret) == 32 for _, secret in s.documents.keys)
 
 
 @pytest.mark.parametrize(
@@ -115,15 +115,16 @@ def test_documents_expire_after_the_tournament_in_tournament_time() -> None:
     s = load_settings(
         {"TOURNAMENT_ENDS_AT": "2027-02-01T18:00:00", "DOCUMENT_RETENTION_AFTER_DAYS": "30"}, env_file=None
     )
-    assert s.documents_expire_at is not None
-    assert s.documents_expire_at.isoformat() == "2027-03-03T18:00:00+05:30"
-    assert load_settings({}, env_file=None).documents_expire_at is None
+    expire_at = s.documents.expire_at(s.tournament)
+    assert expire_at is not None and expire_at.isoformat() == "2027-03-03T18:00:00+05:30"
+    unset = load_settings({}, env_file=None)
+    assert unset.documents.expire_at(unset.tournament) is None
 
 
 def test_allowed_hosts_default_to_loopback_and_the_public_base_url() -> None:
     s = load_settings({"PUBLIC_BASE_URL": "https://API.icct26.example:8443/base"}, env_file=None)
-    assert s.allowed_host_list == ["127.0.0.1", "localhost", "[::1]", "api.icct26.example"]
-    assert load_settings({"ALLOWED_HOSTS": "a.example, B.example"}, env_file=None).allowed_host_list == [
+    assert s.http.allowed_host_list == ["127.0.0.1", "localhost", "[::1]", "api.icct26.example"]
+    assert load_settings({"ALLOWED_HOSTS": "a.example, B.example"}, env_file=None).http.allowed_host_list == [
         "a.example",
         "b.example",
     ]
@@ -133,7 +134,7 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("MAX_TEAMS_PER_CHURCH=3\nTEAM_ID_PREFIX=CUP\n")
     s = load_settings({"TEAM_ID_PREFIX": "ENV"}, env_file=env_file)
-    assert s.max_teams_per_church == 3 and s.team_id_prefix == "ENV"
+    assert s.registration.max_teams_per_church == 3 and s.registration.team_id_prefix == "ENV"
 
 
 def test_masking_hides_secrets() -> None:
@@ -155,4 +156,4 @@ def test_masking_hides_secrets() -> None:
 def test_env_example_lists_every_variable() -> None:
     text = (REPO / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", text, flags=re.M))
-    assert listed == set(Settings.__struct_encode_fields__)
+    assert listed == ENV_NAMES
