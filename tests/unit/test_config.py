@@ -6,9 +6,11 @@ import base64
 import re
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from icct26.config import ENV_NAMES, ConfigError, load_settings, masked
+from icct26.config import ENV_NAMES, VARIABLES, ConfigError, Group, Settings, load_settings, masked
+from icct26.config.loader import SECRET_FIELDS, URL_FIELDS_WITH_CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -36,6 +38,12 @@ def test_defaults_and_types() -> None:
         ({"KEEPALIVE_TIMEOUT_SECONDS": "0"}, "KEEPALIVE_TIMEOUT_SECONDS"),
         ({"MAX_HEADER_BYTES": "0"}, "MAX_HEADER_BYTES"),
         ({"HTTP_PARSER": "fast"}, "HTTP_PARSER"),
+        ({"DB_POOL_SIZE": "0"}, "DB_POOL_SIZE"),
+        ({"OVERS_PER_INNINGS": "51"}, "OVERS_PER_INNINGS"),
+        ({"SMTP_BREAKER_FAIL_MAX": "0"}, "SMTP_BREAKER_FAIL_MAX"),  # a group inside a group
+        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET"),
+        ({"RATE_LIMIT_STORE": "redis"}, "REDIS_URL"),
+        ({"OUTBOX_BATCH_SIZE": "20"}, "OUTBOX_LEASE_SECONDS"),
     ],
 )
 def test_bad_value_names_the_variable(env: dict[str, str], name: str) -> None:
@@ -153,7 +161,79 @@ def test_masking_hides_secrets() -> None:
     assert "hunter2" not in shown["DATABASE_URL"]
 
 
-def test_env_example_lists_every_variable() -> None:
-    text = (REPO / ".env.example").read_text()
-    listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", text, flags=re.M))
-    assert listed == ENV_NAMES
+def _env_example() -> list[str]:
+    return re.findall(r"^([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), flags=re.M)
+
+
+def _leaf_fields(cls: type[msgspec.Struct]) -> list[msgspec.structs.FieldInfo]:
+    found = []
+    for info in msgspec.structs.fields(cls):
+        if isinstance(info.type, type) and issubclass(info.type, Group):
+            found += _leaf_fields(info.type)
+        else:
+            found.append(info)
+    return found
+
+
+def test_every_field_has_its_own_variable_and_env_example_lists_exactly_those() -> None:
+    variables = [info.encode_name for info in _leaf_fields(Settings)]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]+", name) for name in variables), variables
+    assert len(variables) == len(set(variables)), "two fields read the same variable"
+    assert set(variables) == ENV_NAMES == set(VARIABLES)
+    listed = _env_example()
+    assert len(listed) == len(set(listed)), ".env.example lists a variable twice"
+    assert set(listed) == ENV_NAMES
+    assert SECRET_FIELDS | URL_FIELDS_WITH_CREDENTIALS <= ENV_NAMES
+
+
+def test_the_root_holds_only_frozen_groups() -> None:
+    for info in msgspec.structs.fields(Settings):
+        assert isinstance(info.type, type) and issubclass(info.type, Group), info.name
+        assert info.type.__struct_config__.frozen, info.name
+
+
+def _as_environment(settings: Settings) -> dict[str, str]:
+    """The settings written back as variables, found through VARIABLES (what the loader reads)."""
+    tree = msgspec.to_builtins(settings)
+    environment = {}
+    for name, path in VARIABLES.items():
+        node = tree
+        for key in path:
+            node = node[key]
+        value = node[name]
+        if value is not None:
+            environment[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return environment
+
+
+def test_every_variable_is_read_back_into_its_own_field() -> None:
+    changed = {
+        "PORT": "8100",
+        "HTTP_PARSER": "h11",
+        "DATABASE_URL": "postgresql://u:p@db/x",
+        "DB_MAX_OVERFLOW": "3",
+        "LOG_JSON": "false",
+        "TOURNAMENT_TIMEZONE": "Europe/Paris",
+        "TOURNAMENT_ENDS_AT": "2027-02-01T18:00:00+01:00",
+        "REGISTRATION_OPEN": "false",
+        "MAX_TEAMS_TOTAL": "40",
+        "POINTS_TIE": "2",
+        "IDEMPOTENCY_WAIT_SECONDS": "4.5",
+        "RATE_LIMIT_STORE": "redis",
+        "REDIS_URL": "redis://cache:6379/0",
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": "documents",
+        "CLOUDINARY_API_KEY": "key",
+        "DOCUMENT_ENCRYPTION_KEYS": DOCUMENT_KEYS,
+        "ORPHAN_GRACE_MINUTES": "15",
+        "MAIL_FROM": "Cup <cup@example.org>",
+        "SMTP_HOST": "smtp.example.org",
+        "SMTP_BREAKER_FAIL_MAX": "2",
+        "OUTBOX_WORKER": "off",
+    }
+    settings = load_settings(changed, env_file=None)
+    environment = _as_environment(settings)
+    assert changed.items() <= environment.items()
+    assert load_settings(environment, env_file=None) == settings
+    assert settings.storage.s3.bucket == "documents" and settings.mail.smtp.breaker_fail_max == 2
+    assert settings.documents.orphan_grace_minutes == 15 and settings.http.parser == "h11"
