@@ -304,7 +304,7 @@ async def measure(
         {"ENVIRONMENT": "test", "DATABASE_URL": database.url, "DATA_DIR": str(work_dir / "client")},
         env_file=None,
     )
-    db = Database(database.url, settings)
+    db = Database(database.url, settings.database)
     results: dict[str, Any] = {}
     startup_rss = tree_rss(server.pid)
     try:

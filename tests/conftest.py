@@ -135,7 +135,7 @@ TABLES = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
 @pytest_asyncio.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The session database, emptied after each test (tests may commit freely)."""
-    db = Database(settings.database_url or "", settings)
+    db = Database(settings.database.url or "", settings.database)
     try:
         yield db
     finally:

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -129,7 +129,7 @@ class Container:
         """Start the background work the settings ask for (called by the app's lifespan)."""
         freeze_startup_objects()  # startup is over: keep full GC passes off the request path
         running = {task.get_name() for task in self.background if not task.done()}
-        if self.settings.outbox_worker == "inprocess" and OUTBOX_TASK not in running:
+        if self.settings.outbox.worker == "inprocess" and OUTBOX_TASK not in running:
             self.background.append(asyncio.create_task(self.outbox_worker.run(), name=OUTBOX_TASK))
         if DOCUMENT_ACCESS_TASK not in running:
             self.background.append(asyncio.create_task(self.document_access.run(), name=DOCUMENT_ACCESS_TASK))
@@ -174,23 +174,25 @@ class Container:
 
 async def build_container(settings: Settings) -> Container:
     url, embedded = await asyncio.to_thread(resolve_database_url, settings)
-    return await build_container_with(settings, Database(url, settings), embedded)
+    return await build_container_with(settings, Database(url, settings.database), embedded)
 
 
 async def build_container_with(
     settings: Settings, database: Database, embedded: EmbeddedPostgres | None = None
 ) -> Container:
     """Wire every adapter around an existing database (the server, the CLI and tests all come here)."""
-    signer = LinkSigner(settings.secret_key)
+    signer = LinkSigner(settings.auth.secret_key)
     breakers = BreakerRegistry()
     storage = build_document_store(settings, signer, breakers)
     mail_sender = build_mail_sender(settings, breakers)
     rate_limiter = build_rate_limiter(settings)
     schedule = build_schedule_service(settings, database)
     public_cache = PublicReadCache(
-        settings.public_cache_seconds, lambda: schedule.generation, gzip_min_bytes=settings.gzip_min_bytes
+        settings.http.public_cache_seconds,
+        lambda: schedule.generation,
+        gzip_min_bytes=settings.http.gzip_min_bytes,
     )
-    schedule_events = PgScheduleEventHub(database, connect_timeout=settings.db_connect_timeout_seconds)
+    schedule_events = PgScheduleEventHub(database, connect_timeout=settings.database.connect_timeout_seconds)
     # A change committed by another instance also makes this process's cached match list stale.
     schedule_events.on_delivered.append(public_cache.clear)
     captain_links = build_captain_links(settings)
@@ -199,7 +201,7 @@ async def build_container_with(
     return Container(
         settings=settings,
         database=database,
-        tokens=TokenService(settings.secret_key, settings.jwt_expiry_hours),
+        tokens=TokenService(settings.auth.secret_key, settings.auth.jwt_expiry_hours),
         signer=signer,
         storage=storage,
         rate_limiter=rate_limiter,
@@ -211,9 +213,9 @@ async def build_container_with(
         schedule_events=schedule_events,
         live_schedule=LiveSchedule(
             schedule_events,
-            max_per_client=settings.sse_max_per_ip,
-            heartbeat_seconds=settings.sse_heartbeat_seconds,
-            replay_limit=settings.sse_replay_events,
+            max_per_client=settings.schedule.sse_max_per_ip,
+            heartbeat_seconds=settings.schedule.sse_heartbeat_seconds,
+            replay_limit=settings.schedule.sse_replay_events,
         ),
         schedule_calendar=build_schedule_calendar(settings, database),
         gallery=build_gallery_service(settings, database, storage),
@@ -234,57 +236,60 @@ def build_document_store(
     """The DocumentStore of STORAGE_BACKEND, encrypting at rest; remote backends sit behind a
     "storage:<backend>" breaker."""
     inner: DocumentStore
-    if settings.storage_backend == "s3":
+    if settings.storage.backend == "s3":
         from icct26.adapters.storage.s3 import S3DocumentStore
 
-        inner = S3DocumentStore.from_settings(settings, breakers or BreakerRegistry())
-    elif settings.storage_backend == "cloudinary":
+        inner = S3DocumentStore.from_settings(settings.storage, breakers or BreakerRegistry())
+    elif settings.storage.backend == "cloudinary":
         from icct26.adapters.storage.cloudinary import CloudinaryDocumentStore
 
         # Sealed documents are `raw` assets (Cloudinary cannot process them as images).
         inner = CloudinaryDocumentStore.from_settings(
-            settings, breakers or BreakerRegistry(), image_prefixes=(GALLERY_KEY_PREFIX,)
+            settings.storage, breakers or BreakerRegistry(), image_prefixes=(GALLERY_KEY_PREFIX,)
         )
     else:
-        inner = LocalDocumentStore(settings.data_path / "documents", signer, settings.public_base_url)
+        inner = LocalDocumentStore(
+            settings.runtime.data_path / "documents", signer, settings.http.public_base_url
+        )
     return EncryptedDocumentStore(
         inner,
         document_keyring(settings),
         signer=signer,
-        scratch_root=settings.data_path / "tmp",
-        base_url=settings.public_base_url,
+        scratch_root=settings.runtime.data_path / "tmp",
+        base_url=settings.http.public_base_url,
         public_prefixes=(GALLERY_KEY_PREFIX,),  # published photos: plain, with the backend's public links
     )
 
 
 def document_keyring(settings: Settings) -> Keyring:
     """DOCUMENT_ENCRYPTION_KEYS, or outside production a development key kept under DATA_DIR."""
-    keys = settings.document_keys
+    keys = settings.documents.keys
     if not keys:
-        if settings.is_production:  # pragma: no cover - refused by the settings already
+        if settings.runtime.is_production:  # pragma: no cover - refused by the settings already
             raise RuntimeError("DOCUMENT_ENCRYPTION_KEYS is required in production")
-        keys = [development_key(settings.data_path)]
+        keys = [development_key(settings.runtime.data_path)]
     return Keyring(keys)
 
 
 def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:
     """SMTP (behind the "smtp" breaker) or `.eml` files under DATA_DIR/outbox (EMAIL_BACKEND)."""
-    if settings.effective_email_backend == "smtp":
+    if settings.mail.effective_backend == "smtp":
+        smtp = settings.mail.smtp
         breaker = breakers.get(
             "smtp",
-            fail_max=settings.smtp_breaker_fail_max,
-            reset_seconds=settings.smtp_breaker_reset_seconds,
+            fail_max=smtp.breaker_fail_max,
+            reset_seconds=smtp.breaker_reset_seconds,
             exclude=[recipient_refusal],
         )
-        return SmtpSender(SmtpConfig.from_settings(settings), breaker)
-    return FileSender(settings.data_path / "outbox")
+        return SmtpSender(SmtpConfig.from_settings(smtp), breaker)
+    return FileSender(settings.runtime.data_path / "outbox")
 
 
 def build_captain_links(settings: Settings) -> SignedCaptainLinks:
     """Captain links point at PUBLIC_BASE_URL (else this server's own address)."""
-    base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    base_url = settings.http.public_base_url or f"http://{settings.runtime.host}:{settings.runtime.port}"
     return SignedCaptainLinks(
-        settings.secret_key, lifetime_days=settings.captain_link_days, base_url=base_url
+        settings.auth.secret_key, lifetime_days=settings.registration.captain_link_days, base_url=base_url
     )
 
 
@@ -301,7 +306,11 @@ def build_lifecycle_service(
         storage,
         links,
         promoter,
-        LifecyclePolicy(settings.changes_deadline_days, settings.max_file_bytes, settings.timezone),
+        LifecyclePolicy(
+            settings.registration.changes_deadline_days,
+            settings.limits.max_file_bytes,
+            settings.tournament.timezone,
+        ),
     )
 
 
@@ -314,22 +323,24 @@ def build_outbox_worker(
         SqlOutboxStore(database),
         TemplateComposer.from_settings(settings),
         sender,
-        max_attempts=settings.outbox_max_attempts,
-        backoff=Backoff(settings.outbox_retry_base_seconds, settings.outbox_retry_max_seconds).delay,
-        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        max_attempts=settings.outbox.max_attempts,
+        backoff=Backoff(settings.outbox.retry_base_seconds, settings.outbox.retry_max_seconds).delay,
+        lease=timedelta(seconds=settings.outbox.lease_seconds),
     )
     jobs = (
-        [PeriodicJob("deadline-sweep", settings.deadline_sweep_seconds, lifecycle.sweep)] if lifecycle else []
+        [PeriodicJob("deadline-sweep", settings.registration.deadline_sweep_seconds, lifecycle.sweep)]
+        if lifecycle
+        else []
     )
     return OutboxWorker(
-        delivery, poll_seconds=settings.outbox_poll_seconds, batch_size=settings.outbox_batch_size, jobs=jobs
+        delivery, poll_seconds=settings.outbox.poll_seconds, batch_size=settings.outbox.batch_size, jobs=jobs
     )
 
 
 def build_rate_limiter(settings: Settings) -> RateLimiter:
     """The configured rate-limit store: `memory` for one instance, `redis` shared by several."""
-    if settings.rate_limit_store == "redis" and settings.redis_url:
-        return RedisRateLimiter(settings.redis_url)
+    if settings.rate_limit.store == "redis" and settings.rate_limit.redis_url:
+        return RedisRateLimiter(settings.rate_limit.redis_url)
     return MemoryRateLimiter()
 
 
@@ -346,37 +357,38 @@ def build_admin_services(
         return SqlAdminUnitOfWork(database)
 
     passwords = Argon2Passwords()
-    links = DocumentLinks(storage, settings.signed_url_ttl_seconds)
-    login_limit = settings.rate_limit_login_per_minute if settings.rate_limit_enabled else None
+    links = DocumentLinks(storage, settings.auth.signed_url_ttl_seconds)
+    login_limit = settings.rate_limit.login_per_minute if settings.rate_limit.enabled else None
     return {
         "auth": AuthService(uow, passwords, rate_limiter, login_limit_per_minute=login_limit),
         "users": AdminUserService(uow, passwords),
         "review": TeamReviewService(uow, links, promoter=promoter),
         "church_admin": ChurchAdminService(uow),
         "audit": AuditLogService(uow),
-        "exports": ExportService(uow, settings.timezone, waitlist=registration_policy(settings).waitlist),
+        "exports": ExportService(
+            uow, settings.tournament.timezone, waitlist=registration_policy(settings).waitlist
+        ),
     }
 
 
 def build_schedule_service(settings: Settings, database: Database) -> ScheduleService:
     """Matches, results and standings (points from POINTS_* settings)."""
-    points = PointsRules(
-        win=settings.points_win, tie=settings.points_tie, no_result=settings.points_no_result
-    )
+    rules = settings.schedule
+    points = PointsRules(win=rules.points_win, tie=rules.points_tie, no_result=rules.points_no_result)
     journal = schedule_journal(settings)
     return ScheduleService(
         lambda: SqlScheduleUnitOfWork(database, journal),
-        settings.timezone,
+        settings.tournament.timezone,
         points,
-        overs_per_innings=settings.overs_per_innings,
+        overs_per_innings=settings.schedule.overs_per_innings,
     )
 
 
 def schedule_journal(settings: Settings) -> JournalSettings:
     """Live events: schedule writes journal each match they change, as its public JSON."""
-    tz = settings.timezone
+    tz = settings.tournament.timezone
     return JournalSettings(
-        render=lambda stored: match_event_json(stored, tz), keep=settings.sse_replay_events
+        render=lambda stored: match_event_json(stored, tz), keep=settings.schedule.sse_replay_events
     )
 
 
@@ -388,8 +400,8 @@ def build_fixture_service(
     journal = schedule_journal(settings)
     return FixtureService(
         lambda: SqlScheduleUnitOfWork(database, journal),
-        settings.timezone,
-        settings.overs_per_innings,
+        settings.tournament.timezone,
+        settings.schedule.overs_per_innings,
         on_change=schedule.mark_changed,
     )
 
@@ -397,10 +409,10 @@ def build_fixture_service(
 def build_schedule_calendar(settings: Settings, database: Database) -> ScheduleCalendar:
     """The calendar feed: the tournament's zone and name, CALENDAR_EVENT_MINUTES per match."""
     options = CalendarOptions(
-        timezone=settings.timezone,
-        match_length=timedelta(minutes=settings.calendar_event_minutes),
-        name=settings.tournament_name,
-        venue=settings.tournament_venue,
+        timezone=settings.tournament.timezone,
+        match_length=timedelta(minutes=settings.schedule.calendar_event_minutes),
+        name=settings.tournament.name,
+        venue=settings.tournament.venue,
     )
     return ScheduleCalendar(lambda: SqlScheduleUnitOfWork(database), options)
 
@@ -408,42 +420,38 @@ def build_schedule_calendar(settings: Settings, database: Database) -> ScheduleC
 def build_gallery_service(settings: Settings, database: Database, storage: DocumentStore) -> GalleryService:
     """Gallery uploads through the document store, decoded and cleaned by Pillow."""
     return GalleryService(
-        lambda: SqlGalleryUnitOfWork(database), storage, PillowImageSanitizer(), settings.max_gallery_bytes
+        lambda: SqlGalleryUnitOfWork(database),
+        storage,
+        PillowImageSanitizer(),
+        settings.limits.max_gallery_bytes,
     )
 
 
 def registration_policy(settings: Settings) -> RegistrationPolicy:
     """The tournament's registration rules from the settings (a bad window stops startup)."""
-    zone = settings.timezone
-
-    def aware(moment: datetime | None) -> datetime | None:
-        # A time without an offset is the tournament's wall clock.
-        return moment if moment is None or moment.utcoffset() is not None else moment.replace(tzinfo=zone)
-
+    rules, tournament = settings.registration, settings.tournament
     try:
         window = RegistrationWindow(
-            settings.registration_open,
-            aware(settings.registration_opens_at),
-            aware(settings.registration_closes_at),
+            rules.open, tournament.local(rules.opens_at), tournament.local(rules.closes_at)
         )
     except ValueError:
         raise ConfigError("REGISTRATION_CLOSES_AT: must be later than REGISTRATION_OPENS_AT") from None
     return RegistrationPolicy(
         window=window,
         roster=RosterRules(
-            min_players=settings.min_players,
-            max_players=settings.max_players,
-            require_player_documents=settings.require_player_documents,
-            max_file_bytes=settings.max_file_bytes,
+            min_players=rules.min_players,
+            max_players=rules.max_players,
+            require_player_documents=rules.require_player_documents,
+            max_file_bytes=settings.limits.max_file_bytes,
         ),
-        church_limit=ChurchLimitPolicy(settings.max_teams_per_church),
-        closed_registry=settings.church_registry == "closed",
-        team_id_prefix=settings.team_id_prefix,
-        timezone=zone,
+        church_limit=ChurchLimitPolicy(rules.max_teams_per_church),
+        closed_registry=rules.church_registry == "closed",
+        team_id_prefix=rules.team_id_prefix,
+        timezone=tournament.timezone,
         waitlist=WaitlistPolicy(
-            enabled=settings.waitlist_enabled,
-            default_church_limit=settings.max_teams_per_church,
-            max_total=settings.max_teams_total,
+            enabled=rules.waitlist_enabled,
+            default_church_limit=rules.max_teams_per_church,
+            max_total=rules.max_teams_total,
         ),
     )
 
@@ -463,7 +471,7 @@ def build_registration_services(
     # Running requests renew their claims; one unrenewed for half the in-flight wait was abandoned (its
     # process died, or the database was down when it let go), so a retry waiting on it takes it over
     # within its wait.
-    lease = timedelta(seconds=max(settings.idempotency_wait_seconds / 2, 1.0))
+    lease = timedelta(seconds=max(settings.idempotency.wait_seconds / 2, 1.0))
     return dict(
         registration=RegistrationService(
             unit_of_work=uow, store=storage, policy=policy, captain_links=captain_links
@@ -472,15 +480,15 @@ def build_registration_services(
         documents=DocumentMaintenance(
             unit_of_work=uow,
             store=storage,
-            orphan_grace=timedelta(minutes=settings.orphan_grace_minutes),
-            rejected_retention=timedelta(days=settings.rejected_document_retention_days),
-            documents_expire_at=settings.documents_expire_at,
+            orphan_grace=timedelta(minutes=settings.documents.orphan_grace_minutes),
+            rejected_retention=timedelta(days=settings.documents.rejected_retention_days),
+            documents_expire_at=settings.documents.expire_at(settings.tournament),
             resealer=storage if isinstance(storage, EncryptedDocumentStore) else None,
         ),
         idempotency=IdempotencyService(
             SqlIdempotencyStore(database),
-            ttl=timedelta(hours=settings.idempotency_ttl_hours),
-            wait_seconds=settings.idempotency_wait_seconds,
+            ttl=timedelta(hours=settings.idempotency.ttl_hours),
+            wait_seconds=settings.idempotency.wait_seconds,
             lease=lease,
         ),
     )
@@ -511,5 +519,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 def create_app_from_env() -> ASGIApp:
     """Factory for the server (`uvicorn --factory icct26.bootstrap:create_app_from_env`)."""
     settings = load_settings()
-    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+    configure_logging(settings.logging.level, json=settings.logging.json, log_file=settings.logging.file)
     return create_app(settings)

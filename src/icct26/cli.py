@@ -80,27 +80,27 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings()
     _exit_cleanly_on_stop_signals()
-    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+    configure_logging(settings.logging.level, json=settings.logging.json, log_file=settings.logging.file)
     with database_url(settings) as url:
         # Workers read settings from the environment; hand them the resolved database.
         os.environ["DATABASE_URL"] = url
         uvicorn.run(
             "icct26.bootstrap:create_app_from_env",
             factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=workers or settings.workers,
+            host=host or settings.runtime.host,
+            port=port or settings.runtime.port,
+            workers=workers or settings.runtime.workers,
             log_config=None,
             access_log=False,
             proxy_headers=False,  # client IPs are resolved by the app from FORWARDED_ALLOW_IPS
             server_header=False,
-            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            timeout_graceful_shutdown=settings.runtime.shutdown_grace_seconds,
             # Slow and greedy clients (docs/DEPLOYMENT.md: the proxy adds read timeouts, per-IP caps).
-            timeout_keep_alive=settings.keepalive_timeout_seconds,
-            limit_concurrency=settings.max_concurrent_connections or None,
-            h11_max_incomplete_event_size=settings.max_header_bytes,
-            http=settings.http_parser,
-            backlog=settings.listen_backlog,
+            timeout_keep_alive=settings.http.keepalive_timeout_seconds,
+            limit_concurrency=settings.http.max_concurrent_connections or None,
+            h11_max_incomplete_event_size=settings.http.max_header_bytes,
+            http=settings.http.parser,
+            backlog=settings.http.listen_backlog,
         )
 
 
@@ -112,7 +112,7 @@ def worker() -> None:
     claimed emails go straight back to the outbox, and the process exits with status 0.
     """
     settings = _settings()
-    configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)
+    configure_logging(settings.logging.level, json=settings.logging.json, log_file=settings.logging.file)
 
     async def run(container: Any) -> None:
         outbox = container.outbox_worker
@@ -149,7 +149,7 @@ def db_upgrade(revision: str) -> None:
     from icct26.adapters.db import migrations
 
     settings = _settings()
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.logging.level, json=settings.logging.json)
     with database_url(settings) as url:
         migrations.upgrade(url, revision)
     click.echo(f"database upgraded to {revision}")
@@ -177,7 +177,7 @@ def db_current() -> None:
     with database_url(settings) as url:
 
         async def read() -> set[str]:
-            database = Database(url, settings)
+            database = Database(url, settings.database)
             try:
                 return await database.schema_revisions(timeout=5)
             except Exception:
@@ -329,7 +329,9 @@ def documents_sweep() -> None:
     report = run_with_container(settings, run)
     click.echo(f"scanned {report.scanned} stored objects, deleted {report.deleted} orphans")
     # Upload spool directories of requests whose process was killed mid-request.
-    spools = remove_stale_spools(settings.data_path / "tmp", settings.orphan_grace_minutes * 60)
+    spools = remove_stale_spools(
+        settings.runtime.data_path / "tmp", settings.documents.orphan_grace_minutes * 60
+    )
     click.echo(f"removed {spools} stale upload spool directories")
 
 

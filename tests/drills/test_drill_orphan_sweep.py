@@ -28,19 +28,19 @@ async def test_sweep_removes_a_half_written_copy_but_not_within_the_grace_period
     assert resp.status_code == 201, resp.text
     recorded = await document_keys(database)
     some_key = sorted(recorded)[0]
-    root = settings.data_path / "documents"
+    root = settings.runtime.data_path / "documents"
     # As a killed `copyfile` leaves it: next to the registration's files, half the bytes written.
     half = root / f"{some_key.rsplit('/', 1)[0]}/pastor_letter-0123456789abcdef.pdf.part"
     half.write_bytes((root / some_key).read_bytes()[:5000])
 
-    within_grace = await run_sweep(database_url, settings.data_path, ORPHAN_GRACE_MINUTES="60")
+    within_grace = await run_sweep(database_url, settings.runtime.data_path, ORPHAN_GRACE_MINUTES="60")
     assert within_grace.returncode == 0, within_grace.stderr
     assert half.exists()  # it may be an upload still being written
 
-    sweep = await run_sweep(database_url, settings.data_path)  # ORPHAN_GRACE_MINUTES=0
+    sweep = await run_sweep(database_url, settings.runtime.data_path)  # ORPHAN_GRACE_MINUTES=0
     assert sweep.returncode == 0, sweep.stderr
     assert "deleted 1 orphans" in sweep.stdout
     assert not half.exists()
-    assert leftover_files(settings.data_path) == []
+    assert leftover_files(settings.runtime.data_path) == []
     assert await store_matches_table(database, container.storage) == (set(), set())
     assert await document_keys(database) == recorded

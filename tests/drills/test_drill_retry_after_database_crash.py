@@ -131,7 +131,8 @@ async def test_retries_after_a_database_crash_run_afresh_within_the_wait(
         team_ids = sorted(retry.response.json()["team_id"] for retry, _ in retries.values() if retry.response)
         assert team_ids == [f"ICCT-{i:03d}" for i in range(1, BURST + 1)], history  # one per key, gapless
 
-        database = Database(url, load_settings({"DATABASE_URL": url, "ENVIRONMENT": "test"}, env_file=None))
+        settings = load_settings({"DATABASE_URL": url, "ENVIRONMENT": "test"}, env_file=None)
+        database = Database(url, settings.database)
         try:
             teams = await team_rows(database)
             assert [t.seq for t in teams] == list(range(1, BURST + 1))

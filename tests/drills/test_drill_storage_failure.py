@@ -106,7 +106,7 @@ async def test_local_disk_refusing_a_write_midway(
 
     async def disk_refuses(key: str) -> None:
         # A directory where the document should go: the link (or the copy's final rename) fails.
-        squatter = settings.data_path / "documents" / key
+        squatter = settings.runtime.data_path / "documents" / key
         squatter.mkdir(parents=True)
         squatters.append(squatter)
 
@@ -122,7 +122,7 @@ async def test_local_disk_refusing_a_write_midway(
         squatter.rmdir()
     # The nine files stored before the failure were removed again; nothing half-written remains.
     assert await stored_keys(store) == set()
-    assert leftover_files(settings.data_path) == []
+    assert leftover_files(settings.runtime.data_path) == []
 
     retry = await post_form(client, form, key=key)
     await assert_registered_whole(retry, database, store)
@@ -194,7 +194,7 @@ class TestS3GoingAwayMidway:
         # While S3 was down the nine stored files could not be deleted: the sweep's work.
         orphans = await once_the_breaker_closes(lambda: stored_keys(store))
         assert len(orphans) == FAILING_PUT - 1
-        sweep = await run_sweep(database_url, settings.data_path, **settings_overrides)
+        sweep = await run_sweep(database_url, settings.runtime.data_path, **settings_overrides)
         assert sweep.returncode == 0, sweep.stderr
         assert f"deleted {FAILING_PUT - 1} orphans" in sweep.stdout
         assert await stored_keys(store) == set()

@@ -18,7 +18,7 @@ async def test_ready_is_503_when_database_unreachable_and_recovers(
 ) -> None:
     proxy = TcpProxy(database.url)
     await proxy.start()
-    db = Database(proxy.url, settings)
+    db = Database(proxy.url, settings.database)
     container = await build_container_with(settings, db)
     try:
         async with app_client(create_app(container=container)) as client:

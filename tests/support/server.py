@@ -26,10 +26,9 @@ from typing import Any, Self
 
 import httpx
 
-from icct26.config import Settings
+from icct26.config import ENV_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
-_SETTINGS_NAMES = frozenset(Settings.__struct_encode_fields__)
 STARTUP_SECONDS = 60.0
 
 
@@ -45,7 +44,7 @@ def process_env(
 ) -> dict[str, str]:
     """The environment of an `icct26` process of a test: this process's own without any settings
     variable, then the test's database and data directory, `defaults`, and `settings` over them."""
-    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_NAMES}
+    env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     env.update({"ENVIRONMENT": "test", "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), **defaults})
     env.update({k.upper(): str(v) for k, v in settings.items()})
     return env

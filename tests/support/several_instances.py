@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import redis
 
-from icct26.config import Settings
 from tests.support.moto_s3 import S3Endpoint
 from tests.support.nginx import NginxProcess, deployment_snippet
 from tests.support.processes import terminate
@@ -137,9 +136,8 @@ class InstanceCluster:
             **S3_CREDENTIALS,
             "OUTBOX_WORKER": "off",  # email is the workers' job
             "SHUTDOWN_GRACE_SECONDS": "10",
+            "DOCUMENT_ENCRYPTION_KEYS": SHARED_DOCUMENT_KEY,
         }
-        if "document_encryption_keys" in Settings.__struct_fields__:
-            settings["DOCUMENT_ENCRYPTION_KEYS"] = SHARED_DOCUMENT_KEY
         settings.update({k.upper(): str(v) for k, v in self.settings.items()})
         return settings
 

@@ -112,7 +112,7 @@ def _forged_tokens(container: Container, staff: Staff) -> dict[str, str]:
         "expired": expired,
         "wrong key": other_key,
         "alg none": jwt.encode(live, key=None, algorithm="none"),
-        "HS512 same key": jwt.encode(live, container.settings.secret_key, algorithm="HS512"),
+        "HS512 same key": jwt.encode(live, container.settings.auth.secret_key, algorithm="HS512"),
         "not a jwt": "abc.def.ghi",
     }
 

@@ -56,7 +56,8 @@ async def test_list_counts_active_and_total_teams(
     christ = churches["CSI Christ Church"]
     assert (christ["active_teams"], christ["total_teams"], christ["max_teams"]) == (1, 2, None)
     assert (
-        christ["effective_max_teams"] == container.settings.max_teams_per_church and christ["locked"] is False
+        christ["effective_max_teams"] == container.settings.registration.max_teams_per_church
+        and christ["locked"] is False
     )
     assert churches["CSI Immanuel Church"]["effective_max_teams"] == 1
     searched = await client.get("/admin/churches", headers=staff.viewer, params={"search": "immanuel"})

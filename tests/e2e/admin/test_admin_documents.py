@@ -52,7 +52,7 @@ async def test_links_expire(
 ) -> None:
     team = await create_team(container, players=0)
     url = path_of(str((await team_detail(client, staff, team.team_id))["team"]["pastorLetter"]))
-    ttl = container.settings.signed_url_ttl_seconds
+    ttl = container.settings.auth.signed_url_ttl_seconds
     signed_at = int(time.time())
 
     def travel(seconds: int) -> None:

@@ -56,7 +56,7 @@ async def test_the_bucket_holds_ciphertext_and_the_signed_link_serves_the_upload
     aadhar = noisy_png()
     assert len(aadhar) > RECORD_SIZE
     storage_key = await register_with_aadhar(client, container, 3, aadhar)
-    in_bucket = raw_object(moto, container.settings.s3_bucket, storage_key)
+    in_bucket = raw_object(moto, container.settings.storage.s3.bucket, storage_key)
     assert PNG_SIGNATURE not in in_bucket
     assert not shares_a_16_byte_run(aadhar, in_bucket)
 
@@ -72,7 +72,7 @@ async def test_the_bucket_holds_ciphertext_and_the_signed_link_serves_the_upload
     s3 = moto.client()
     damaged = bytearray(in_bucket)
     damaged[200] ^= 0xFF
-    s3.put_object(Bucket=container.settings.s3_bucket, Key=storage_key, Body=bytes(damaged))
+    s3.put_object(Bucket=container.settings.storage.s3.bucket, Key=storage_key, Body=bytes(damaged))
     assert_problem(
         await client.get(relative(url), headers={"Accept": "application/json"}), 404, "DOCUMENT_NOT_FOUND"
     )

@@ -100,10 +100,10 @@ async def test_an_uploaded_id_document_is_encrypted_on_disk_and_served_byte_iden
     aadhar = noisy_png()
     assert len(aadhar) > RECORD_SIZE  # several records: the streamed path, not one block
     storage_key = await register_with_aadhar(client, container, 0, aadhar)
-    on_disk = (container.settings.data_path / "documents" / storage_key).read_bytes()
+    on_disk = (container.settings.runtime.data_path / "documents" / storage_key).read_bytes()
     assert PNG_SIGNATURE not in on_disk
     assert not shares_a_16_byte_run(aadhar, on_disk)
-    spool = container.settings.data_path / "tmp"
+    spool = container.settings.runtime.data_path / "tmp"
     assert not spool.exists() or list(spool.iterdir()) == []  # no plaintext or scratch copy left
 
     players = (await team_detail(client, staff, "ICCT-001"))["players"]
@@ -120,7 +120,7 @@ async def test_a_flipped_byte_is_not_found_and_logged_as_an_integrity_error(
 ) -> None:
     team = await create_team(container, players=1)
     key = team.keys[(team.player_ids[0], "aadhar")]
-    path = container.settings.data_path / "documents" / key
+    path = container.settings.runtime.data_path / "documents" / key
     damaged = bytearray(path.read_bytes())
     damaged[len(damaged) // 2] ^= 0x01
     path.write_bytes(bytes(damaged))
@@ -149,7 +149,7 @@ async def test_damage_anywhere_in_a_long_file_is_a_clean_not_found(
     intact = await client.get(url)
     assert intact.status_code == 200 and intact.content == original
 
-    path = container.settings.data_path / "documents" / key
+    path = container.settings.runtime.data_path / "documents" / key
     sealed = path.read_bytes()
     for damage in (len(sealed) - 100, len(sealed) - RECORD_SIZE - 100):  # the last record, the one before
         damaged = bytearray(sealed)
@@ -174,14 +174,14 @@ async def test_files_stored_before_encryption_are_served_and_then_encrypted(
     legacy_key = team.keys[(team.player_ids[0], "subscription")]
     plain = team.files[legacy_key]
     await store.inner.put_bytes(legacy_key, plain, "image/png")  # as the store held it before
-    assert (container.settings.data_path / "documents" / legacy_key).read_bytes() == plain
+    assert (container.settings.runtime.data_path / "documents" / legacy_key).read_bytes() == plain
 
     url = (await team_detail(client, staff, team.team_id))["players"][0]["subscriptionFile"]
     assert (await client.get(relative(url))).content == plain
 
     report = await container.documents.reencrypt()
     assert (report.rewritten, report.failed) == (1, 0)
-    on_disk = (container.settings.data_path / "documents" / legacy_key).read_bytes()
+    on_disk = (container.settings.runtime.data_path / "documents" / legacy_key).read_bytes()
     assert on_disk[:8] != plain[:8] and sealed_key_id(on_disk) == store.keyring.primary.id
     assert (await client.get(relative(url))).content == plain
 
@@ -198,7 +198,9 @@ async def raw_key_ids(store: EncryptedDocumentStore, keys: list[str]) -> list[st
 @asynccontextmanager
 async def container_with(container: Container, **overrides: Any) -> AsyncIterator[Container]:
     """Another app process over the same database and DATA_DIR, configured with `overrides`."""
-    settings = make_settings(container.settings.database_url or "", container.settings.data_path, **overrides)
+    settings = make_settings(
+        container.settings.database.url or "", container.settings.runtime.data_path, **overrides
+    )
     other = await build_container_with(settings, container.database)
     try:
         yield other
@@ -210,8 +212,8 @@ async def run_cli(settings_of: Container, keys: str, *args: str) -> tuple[int, s
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
-        "DATABASE_URL": settings_of.settings.database_url or "",
-        "DATA_DIR": str(settings_of.settings.data_path),
+        "DATABASE_URL": settings_of.settings.database.url or "",
+        "DATA_DIR": str(settings_of.settings.runtime.data_path),
         "DOCUMENT_ENCRYPTION_KEYS": keys,
         "OUTBOX_WORKER": "off",
         "LOG_LEVEL": "WARNING",
@@ -330,7 +332,7 @@ async def test_the_team_views_document_list_links_are_recorded_as_the_staff_acco
         if (doc["document"], doc["player_id"]) == ("aadhar_file", team.player_ids[1])
     ]
     token = relative(entry["url"]).split("/")[2]
-    signed = container.signer.verify_link(token, container.settings.signed_url_ttl_seconds)
+    signed = container.signer.verify_link(token, container.settings.auth.signed_url_ttl_seconds)
     assert (signed.key, signed.viewer_id) == (team.keys[(team.player_ids[1], "aadhar")], staff.admin_id)
 
     resp = await client.get(relative(entry["url"]))
@@ -372,7 +374,7 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
         True,
     )
     for key in all_files:
-        assert not (container.settings.data_path / "documents" / key).exists()
+        assert not (container.settings.runtime.data_path / "documents" / key).exists()
     assert await fetch(container.database, "SELECT id FROM documents") == []
     teams = await fetch(container.database, "SELECT team_id, status FROM teams ORDER BY seq")
     assert [(t.team_id, t.status) for t in teams] == [
@@ -385,7 +387,7 @@ async def test_purge_after_the_retention_removes_every_document_and_keeps_teams_
     assert (match.winner_pk, match.margin) == (confirmed.pk, 12)
 
     detail = await team_detail(client, staff, confirmed.team_id)
-    today = datetime.now(container.settings.timezone).date().isoformat()
+    today = datetime.now(container.settings.tournament.timezone).date().isoformat()
     assert detail["team"]["documentsNote"] == f"Documents purged on {today}"
     assert detail["team"]["pastorLetter"] is None and detail["players"][0]["aadharFile"] is None
     assert detail["documents"] == []  # the per-document list has nothing left to link either

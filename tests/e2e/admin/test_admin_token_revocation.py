@@ -132,4 +132,4 @@ def _sign(container: Container, claims: dict[str, object]) -> str:
     """A token signed with the server's key (what someone holding an old token could not make)."""
     now = datetime.now(UTC)
     payload = {"iss": "icct26", "iat": now, "exp": now + timedelta(hours=1), **claims}
-    return jwt.encode(payload, container.settings.secret_key, algorithm="HS256")
+    return jwt.encode(payload, container.settings.auth.secret_key, algorithm="HS256")

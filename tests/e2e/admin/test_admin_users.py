@@ -119,8 +119,8 @@ async def test_cli_creates_accounts(client: httpx.AsyncClient, container: Contai
     settings = container.settings
     env = {
         "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url or "",
-        "DATA_DIR": settings.data_dir,
+        "DATABASE_URL": settings.database.url or "",
+        "DATA_DIR": settings.runtime.data_dir,
         "ICCT26_ADMIN_PASSWORD": "",
         "OUTBOX_WORKER": "off",
     }

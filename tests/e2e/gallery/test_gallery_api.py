@@ -163,7 +163,7 @@ async def test_images_above_the_app_wide_body_limit_are_accepted(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     big = noise_png(800, 600)  # ~1.4 MiB: above the 1 MiB default, below MAX_GALLERY_BYTES
-    assert len(big) > container.settings.max_body_bytes
+    assert len(big) > container.settings.limits.max_body_bytes
     resp = await upload(client, bearer(container), big, name="big.png", content_type="image/png")
     assert resp.status_code == 201, resp.text
     assert (resp.json()["data"]["width"], resp.json()["data"]["height"]) == (800, 600)

@@ -38,7 +38,7 @@ async def test_a_signed_token_with_a_bad_subject_is_401_problem_json_with_cors(
 ) -> None:
     now = int(time.time())
     claims = {"sub": sub, "role": "admin", "iss": "icct26", "iat": now, "exp": now + 600}
-    token = jwt.encode(claims, container.settings.secret_key, algorithm="HS256")
+    token = jwt.encode(claims, container.settings.auth.secret_key, algorithm="HS256")
     for path in ("/admin/teams", "/api/schedule/matches", "/api/teams/ICCT-001"):
         resp = await client.get(path, headers={"Authorization": f"Bearer {token}", "Origin": ORIGIN})
         assert resp.status_code in (200, 401, 404), resp.text

@@ -77,7 +77,7 @@ async def test_page_is_escaped_has_its_own_csp_and_hides_bad_links(
 @pytest_asyncio.fixture
 async def server(container: Container) -> AsyncIterator[ServerProcess]:
     """The app in its own process, on the test database and the container's document directory."""
-    process = ServerProcess(container.settings.database_url or "", container.settings.data_path)
+    process = ServerProcess(container.settings.database.url or "", container.settings.runtime.data_path)
     await process.astart()
     try:
         yield process

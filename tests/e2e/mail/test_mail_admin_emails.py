@@ -164,7 +164,7 @@ async def test_resend_queues_the_email_of_the_current_status(
 
     # the queued email is deliverable and says what it should
     assert (await container.outbox_worker.delivery.deliver_due(10)).sent == 1
-    [eml] = (settings.data_path / "outbox").glob("*.eml")
+    [eml] = (settings.runtime.data_path / "outbox").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert team.team_id in message["Subject"]
     text = message.get_body(("plain",))

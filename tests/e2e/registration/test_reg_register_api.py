@@ -33,7 +33,7 @@ def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 def spool_is_empty(container: Container) -> bool:
-    spool = container.settings.data_path / "tmp"
+    spool = container.settings.runtime.data_path / "tmp"
     return not spool.exists() or not any(spool.iterdir())
 
 
@@ -223,7 +223,7 @@ async def test_client_file_names_never_reach_storage_keys(
     for row in rows:
         assert ".." not in row.storage_key and "passwd" not in row.storage_key
         assert row.storage_key.startswith("teams/")
-    root = container.settings.data_path
+    root = container.settings.runtime.data_path
     assert not (root / "etc").exists() and not (root.parent / "etc").exists()
 
 

@@ -75,7 +75,7 @@ async def test_a_registration_is_at_most_twelve_statements_on_the_server(
     cluster_url: str, tmp_path: Path
 ) -> None:
     settings = make_settings(cluster_url, tmp_path / "data")
-    container = await build_container_with(settings, Database(cluster_url, settings))
+    container = await build_container_with(settings, Database(cluster_url, settings.database))
     try:
         async with app_client(create_app(container=container)) as client:
             # The first registration opens the pool's connections and creates the team-ID counter.

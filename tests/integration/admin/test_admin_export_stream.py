@@ -20,7 +20,7 @@ async def test_csv_export_streams_in_batches_from_one_statement(container: Conta
     await create_teams_bulk(container.database, teams=80, players_per_team=15)
     exports = ExportService(
         lambda: SqlAdminUnitOfWork(container.database),
-        container.settings.timezone,
+        container.settings.tournament.timezone,
         batch_size=64,
     )
     with counted_statements(container) as seen:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.asyncio
 
 
 def dead_database(settings: Settings) -> Database:
-    return Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing", settings)
+    return Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing", settings.database)
 
 
 async def count_churches(database: Database) -> int:
@@ -40,7 +40,7 @@ async def test_refused_and_dropped_connections_are_unavailable_but_bad_sql_is_no
 
     proxy = TcpProxy(database.url)
     await proxy.start()
-    flaky = Database(proxy.url, settings)
+    flaky = Database(proxy.url, settings.database)
     try:
         async with flaky.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -66,7 +66,7 @@ async def test_a_database_that_never_answers_is_unavailable_not_a_slow_request(s
 
     black_hole = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
     port = black_hole.sockets[0].getsockname()[1]
-    hung = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nothing", settings)
+    hung = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nothing", settings.database)
     try:
         with pytest.raises(DatabaseConnectTimeout) as caught:
             await count_churches(hung)

@@ -299,7 +299,7 @@ async def test_file_backend_writes_one_eml_per_row(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
     settings = make_settings(database_url, tmp_path / "data")
-    assert settings.effective_email_backend == "file"
+    assert settings.mail.effective_backend == "file"
     worker = build_outbox_worker(settings, database, build_mail_sender(settings, BreakerRegistry()))
     await enqueue(database, 1)
     await enqueue(database, 2, kind="team_rejected", context={**received_context(2), "reason": "Late"})

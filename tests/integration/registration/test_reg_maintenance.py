@@ -29,11 +29,11 @@ async def icct26(settings: Settings, *args: str, cwd: Path) -> tuple[int, str, s
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url or "",
-        "DATA_DIR": settings.data_dir,
+        "DATABASE_URL": settings.database.url or "",
+        "DATA_DIR": settings.runtime.data_dir,
         "OUTBOX_WORKER": "off",
         "LOG_LEVEL": "WARNING",
-        "CHURCH_REGISTRY": settings.church_registry,
+        "CHURCH_REGISTRY": settings.registration.church_registry,
     }
     proc = await asyncio.create_subprocess_exec(
         str(ICCT26), *args, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -78,7 +78,7 @@ async def test_orphan_sweep_removes_only_old_unreferenced_objects(
     receipt = await container.registration.register(*spool(RegistrationForm.valid(1), tmp_path / "spool"))
     assert receipt.team_id == "ICCT-001"
     store = container.storage
-    root = container.settings.data_path / "documents"
+    root = container.settings.runtime.data_path / "documents"
     kept = await document_keys(container.database)
     for key in kept:
         age(root, key, 120)  # old, but referenced
@@ -99,7 +99,7 @@ async def test_orphan_sweep_removes_only_old_unreferenced_objects(
     assert await stored_keys(store) == kept | {"teams/inflight/aadhar-new.jpg", "gallery/photo.png"}
 
     age(root, "teams/inflight/aadhar-new.jpg", 61)
-    uploads = container.settings.data_path / "tmp"
+    uploads = container.settings.runtime.data_path / "tmp"
     (uploads / "upload-killed").mkdir(parents=True)
     (uploads / "upload-killed" / "part-001").write_bytes(b"x")
     age(uploads, "upload-killed", 61)

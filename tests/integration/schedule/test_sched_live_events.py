@@ -118,7 +118,7 @@ async def test_every_listener_sees_the_same_ids(
     container: Container, hub: PgScheduleEventHub, database_url: str, tmp_path: Path
 ) -> None:
     """A second process's hub (its own pool and LISTEN connection) numbers events identically."""
-    other_db = Database(database_url, make_settings(database_url, tmp_path))
+    other_db = Database(database_url, make_settings(database_url, tmp_path).database)
     other = PgScheduleEventHub(other_db)
     await other.start()
     try:

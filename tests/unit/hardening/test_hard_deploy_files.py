@@ -118,9 +118,13 @@ def test_compose_refuses_a_wildcard_cors_and_starts_once_the_deployer_sets_the_s
         effective_settings(deployment(tmp_path / "b", *secrets), service)
     project = deployment(tmp_path / "c", *secrets, f"DOCUMENT_ENCRYPTION_KEYS={new_key_entry('k1')}")
     settings = effective_settings(project, service)
-    assert settings.is_production
-    assert settings.database_url == "postgresql+asyncpg://icct26:icct26@db:5432/icct26"
-    assert (settings.host, settings.data_dir, settings.outbox_worker) == ("0.0.0.0", "/data", "off")
+    assert settings.runtime.is_production
+    assert settings.database.url == "postgresql+asyncpg://icct26:icct26@db:5432/icct26"
+    assert (settings.runtime.host, settings.runtime.data_dir, settings.outbox.worker) == (
+        "0.0.0.0",
+        "/data",
+        "off",
+    )
 
 
 def test_another_environment_needs_a_deliberate_line_in_env(tmp_path: Path) -> None:
@@ -129,7 +133,7 @@ def test_another_environment_needs_a_deliberate_line_in_env(tmp_path: Path) -> N
     assert service_environment(project, "app")["ENVIRONMENT"] == "production"
     # ... DEPLOY_ENVIRONMENT does, and so does the operator's shell.
     project = deployment(tmp_path / "b", "DEPLOY_ENVIRONMENT=development")
-    assert effective_settings(project, "app").environment == "development"
+    assert effective_settings(project, "app").runtime.environment == "development"
     shell = service_environment(deployment(tmp_path / "c"), "app", shell={"DEPLOY_ENVIRONMENT": "test"})
     assert shell["ENVIRONMENT"] == "test"
 

@@ -115,4 +115,4 @@ def test_backoff_doubles_and_is_capped() -> None:
 def test_outbox_lease_must_cover_a_whole_batch() -> None:
     with pytest.raises(ConfigError, match=r"^OUTBOX_LEASE_SECONDS"):
         load_settings({"OUTBOX_BATCH_SIZE": "20", "SMTP_TIMEOUT_SECONDS": "10"}, env_file=None)
-    assert load_settings({"OUTBOX_BATCH_SIZE": "5"}, env_file=None).outbox_lease_seconds == 300
+    assert load_settings({"OUTBOX_BATCH_SIZE": "5"}, env_file=None).outbox.lease_seconds == 300

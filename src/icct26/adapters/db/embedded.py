@@ -54,7 +54,7 @@ class EmbeddedPostgres:
 
 def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     """`DATABASE_URL`, or the embedded server under DATA_DIR when it is unset (blocking)."""
-    if settings.database_url:
-        return settings.database_url, None
-    embedded = EmbeddedPostgres(settings.data_path)
+    if settings.database.url:
+        return settings.database.url, None
+    embedded = EmbeddedPostgres(settings.runtime.data_path)
     return embedded.start(), embedded

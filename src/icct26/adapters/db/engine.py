@@ -13,7 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from icct26.adapters.db.errors import DatabaseConnectTimeout
-from icct26.config import Settings
+from icct26.config import DatabaseSettings
 
 
 def _connect_or_report_outage(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
@@ -45,20 +45,20 @@ def to_async_url(url: str) -> str:
 class Database:
     """Owns the connection pool. Units of work borrow sessions from it."""
 
-    def __init__(self, url: str, settings: Settings) -> None:
+    def __init__(self, url: str, settings: DatabaseSettings) -> None:
         self.url = to_async_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_seconds,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout_seconds,
             pool_recycle=1800,
             connect_args={
-                "timeout": settings.db_connect_timeout_seconds,
-                "command_timeout": max(settings.db_statement_timeout_ms / 1000 + 5, 10),
+                "timeout": settings.connect_timeout_seconds,
+                "command_timeout": max(settings.statement_timeout_ms / 1000 + 5, 10),
                 "server_settings": {
-                    "statement_timeout": str(settings.db_statement_timeout_ms),
-                    "lock_timeout": str(min(settings.db_statement_timeout_ms, 15_000)),
+                    "statement_timeout": str(settings.statement_timeout_ms),
+                    "lock_timeout": str(min(settings.statement_timeout_ms, 15_000)),
                     "application_name": "icct26",
                 },
             },

@@ -363,18 +363,18 @@ and CORS preflights are not counted.
 def _introduction(settings: Settings) -> list[str]:
     return _INTRODUCTION.format(
         base=BASE_URL,
-        hours=f"{settings.jwt_expiry_hours:g}",
-        login=settings.rate_limit_login_per_minute,
-        body=_mib(settings.max_body_bytes),
-        registration=_mib(settings.max_registration_bytes),
-        gallery=_mib(settings.max_gallery_bytes),
-        timeout=f"{settings.request_timeout_seconds:g}",
-        registration_timeout=f"{settings.registration_timeout_seconds:g}",
-        idempotency_hours=settings.idempotency_ttl_hours,
-        idempotency_wait=f"{settings.idempotency_wait_seconds:g}",
-        reg=settings.rate_limit_registration_per_minute,
-        admin_rate=settings.rate_limit_admin_per_minute,
-        default_rate=settings.rate_limit_default_per_minute,
+        hours=f"{settings.auth.jwt_expiry_hours:g}",
+        login=settings.rate_limit.login_per_minute,
+        body=_mib(settings.limits.max_body_bytes),
+        registration=_mib(settings.limits.max_registration_bytes),
+        gallery=_mib(settings.limits.max_gallery_bytes),
+        timeout=f"{settings.limits.request_timeout_seconds:g}",
+        registration_timeout=f"{settings.limits.registration_timeout_seconds:g}",
+        idempotency_hours=settings.idempotency.ttl_hours,
+        idempotency_wait=f"{settings.idempotency.wait_seconds:g}",
+        reg=settings.rate_limit.registration_per_minute,
+        admin_rate=settings.rate_limit.admin_per_minute,
+        default_rate=settings.rate_limit.default_per_minute,
     ).splitlines()
 
 

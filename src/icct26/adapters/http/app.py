@@ -61,7 +61,7 @@ DOCS_POLICY = route_policy(csp=b"", rate_limit=UNMETERED)
 
 def cors_config(settings: Settings) -> CORSConfig:
     return CORSConfig(
-        allow_origins=settings.cors_origin_list or ["*"],
+        allow_origins=settings.http.cors_origin_list or ["*"],
         allow_methods=list(ALLOW_METHODS),  # type: ignore[arg-type]
         allow_headers=list(ALLOW_HEADERS),
         expose_headers=list(EXPOSE_HEADERS),
@@ -81,9 +81,9 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
         description="Team registration, review, schedule and results for the ICCT26 tournament.",
         path="/schema",
         openapi_router=Router(path="/schema", route_handlers=[], opt=DOCS_POLICY, include_in_schema=False),
-        render_plugins=[SwaggerRenderPlugin()] if settings.docs_enabled else [],
+        render_plugins=[SwaggerRenderPlugin()] if settings.http.docs_enabled else [],
         enabled_endpoints={"openapi.json", "openapi.yaml", "swagger"}
-        if settings.docs_enabled
+        if settings.http.docs_enabled
         else {"openapi.json"},
         tags=[
             Tag(name="health", description="Liveness and readiness"),
@@ -108,22 +108,22 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
 def build_litestar(settings: Settings, lifespan: Lifespan | None = None) -> Litestar:
     """The Litestar app; `lifespan` (from the composition root) puts the services in `app.state`."""
     handlers: list[Any] = [*route_handlers(settings), prometheus_metrics]
-    if settings.docs_enabled:
+    if settings.http.docs_enabled:
         handlers.append(docs_redirect)
     prometheus = PrometheusConfig(app_name="icct26", prefix="icct26_http", group_path=True)
     quotas = Quotas(
-        enabled=settings.rate_limit_enabled,
-        default=settings.rate_limit_default_per_minute,
-        registration=settings.rate_limit_registration_per_minute,
-        admin=settings.rate_limit_admin_per_minute,
+        enabled=settings.rate_limit.enabled,
+        default=settings.rate_limit.default_per_minute,
+        registration=settings.rate_limit.registration_per_minute,
+        admin=settings.rate_limit.admin_per_minute,
     )
     app = Litestar(
         route_handlers=handlers,
         middleware=[
-            AllowedHostsMiddleware(settings.allowed_host_list),
+            AllowedHostsMiddleware(settings.http.allowed_host_list),
             prometheus.middleware,
             RateLimitMiddleware(quotas),
-            TimeoutMiddleware(settings.request_timeout_seconds),
+            TimeoutMiddleware(settings.limits.request_timeout_seconds),
             IdempotencyMiddleware(),
         ],
         before_send=[before_send],
@@ -132,14 +132,14 @@ def build_litestar(settings: Settings, lifespan: Lifespan | None = None) -> Lite
         exception_handlers=EXCEPTION_HANDLERS,
         compression_config=CompressionConfig(
             backend="gzip",
-            minimum_size=settings.gzip_min_bytes,
+            minimum_size=settings.http.gzip_min_bytes,
             gzip_compress_level=GZIP_LEVEL,
             exclude=["^/documents/"],  # stored PDFs and photos are compressed already
             exclude_opt_key=SKIP_COMPRESSION,  # handlers that send pre-compressed cached bodies
         ),
         openapi_config=_openapi(settings),
         lifespan=[lifespan] if lifespan is not None else [],
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.limits.max_body_bytes,
         debug=False,
         logging_config=None,
     )
@@ -176,9 +176,9 @@ def build_app(settings: Settings, lifespan: Lifespan | None = None) -> ASGIApp:
     """The ASGI app a server runs: Litestar inside the connection layer and the proxy-headers one."""
     litestar = build_litestar(settings, lifespan)
     app: ASGIApp = ConnectionLayer(
-        litestar, cors=cors_config(settings), default_body_limit=settings.max_body_bytes
+        litestar, cors=cors_config(settings), default_body_limit=settings.limits.max_body_bytes
     )
     # The client address from X-Forwarded-For/-Proto, only from FORWARDED_ALLOW_IPS (uvicorn's own
     # middleware; `icct26 serve` turns uvicorn's copy off so that in-process tests see the same).
-    proxied: Any = ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))  # type: ignore[arg-type]
+    proxied: Any = ProxyHeadersMiddleware(app, trusted_hosts=list(settings.http.trusted_proxies))  # type: ignore[arg-type]
     return cast(ASGIApp, proxied)

@@ -11,6 +11,6 @@ from icct26.config import Settings
 
 def request_base_url(request: Request[Any, Any, Any], settings: Settings) -> str:
     """PUBLIC_BASE_URL when configured (behind proxies), else the URL this request came in on."""
-    if settings.public_base_url:
-        return settings.public_base_url.rstrip("/")
+    if settings.http.public_base_url:
+        return settings.http.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")

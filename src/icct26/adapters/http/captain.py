@@ -71,7 +71,7 @@ class WithdrawnOut(msgspec.Struct):
 def captain_upload_policy(settings: Settings) -> dict[str, Any]:
     """A captain's upload is a registration-sized form: its quota, its timeout; writes are idempotent."""
     return route_policy(
-        rate_limit=REGISTRATION, timeout=settings.registration_timeout_seconds, idempotent=True
+        rate_limit=REGISTRATION, timeout=settings.limits.registration_timeout_seconds, idempotent=True
     )
 
 
@@ -106,20 +106,20 @@ def captain_actor(request: Request[Any, Any, Any]) -> Actor:
 def upload_limits(settings: Settings) -> MultipartLimits:
     """The registration form's limits: a captain may replace every document of the roster at once."""
     return MultipartLimits(
-        max_body_bytes=settings.max_registration_bytes,
-        max_file_bytes=settings.max_file_bytes,
-        max_parts=settings.max_multipart_parts,
+        max_body_bytes=settings.limits.max_registration_bytes,
+        max_file_bytes=settings.limits.max_file_bytes,
+        max_parts=settings.limits.max_multipart_parts,
     )
 
 
 async def read_captain_upload(request: Request[Any, Any, Any], settings: Settings) -> SpooledForm:
-    return await read_multipart(request, upload_limits(settings), settings.data_path / "tmp")
+    return await read_multipart(request, upload_limits(settings), settings.runtime.data_path / "tmp")
 
 
 async def get_team(
     lifecycle: NamedDependency[TeamLifecycleService], settings: NamedDependency[Settings], token: Token
 ) -> CaptainTeamOut:
-    return captain_team_out(await lifecycle.captain_view(token), settings.timezone)
+    return captain_team_out(await lifecycle.captain_view(token), settings.tournament.timezone)
 
 
 async def upload_documents(
@@ -167,7 +167,7 @@ def captain_router(settings: Settings) -> Router:
             "`player_2_aadhar_file` for the third player). Only flagged documents are accepted (else "
             "NOT_REQUESTED); when every flagged document is replaced the team is pending again.",
             status_code=200,
-            request_max_body_size=settings.max_registration_bytes,
+            request_max_body_size=settings.limits.max_registration_bytes,
             opt=captain_upload_policy(settings),
             responses={
                 **success_response(AmendedOut, "What is still missing"),

@@ -112,7 +112,7 @@ async def get_document(
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],
 ) -> Stream | Response[str]:
     try:
-        link = signer.verify_link(token, settings.signed_url_ttl_seconds)
+        link = signer.verify_link(token, settings.auth.signed_url_ttl_seconds)
         chunks = storage.read(link.key)
         # Read the first chunk before answering, so a missing or damaged file is a 404 rather than a
         # broken 200 (the store verifies an encrypted file whole before its first byte comes out).

@@ -182,7 +182,7 @@ class FixturesController(Controller):
         data: JSONBody[GenerateBody],
     ) -> Response[FixturePlanned | FixturesCreated]:
         generated = await fixtures.generate(_generate_input(data), actor_of(request))
-        return _answer(generated, data.dry_run, settings.timezone)
+        return _answer(generated, data.dry_run, settings.tournament.timezone)
 
     @put(
         "/matches/{match_id:int}/advance",
@@ -206,4 +206,6 @@ class FixturesController(Controller):
         data: JSONBody[AdvanceBody],
     ) -> MatchChanged:
         stored = await schedule.advance(match_id, data.team, actor_of(request))
-        return match_changed(f"Team advanced to match {stored.match.match_number}", stored, settings.timezone)
+        return match_changed(
+            f"Team advanced to match {stored.match.match_number}", stored, settings.tournament.timezone
+        )

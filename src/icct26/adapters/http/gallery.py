@@ -85,7 +85,7 @@ def _image_out(request: Request[Any, Any, Any], item: PublishedImage, settings: 
         width=image.width,
         height=image.height,
         caption=image.caption,
-        uploaded_at=format_match_time(image.uploaded_at, settings.timezone),
+        uploaded_at=format_match_time(image.uploaded_at, settings.tournament.timezone),
     )
 
 
@@ -155,7 +155,7 @@ def gallery_router(settings: Settings) -> Router:
             operation_id="uploadGalleryImage",
             summary="Upload a gallery image (JPEG, PNG or WebP)",
             status_code=HTTP_201_CREATED,
-            request_max_body_size=settings.max_gallery_bytes + GALLERY_MULTIPART_OVERHEAD,
+            request_max_body_size=settings.limits.max_gallery_bytes + GALLERY_MULTIPART_OVERHEAD,
             responses={
                 201: ResponseSpec(
                     generate_examples=False, data_container=GalleryUploaded, description="The stored image"

@@ -132,8 +132,8 @@ def registration_form_schema(settings: Settings) -> Schema:
         ),
     }
     required = list(TEAM_FIELDS_REQUIRED)
-    documents_required = settings.require_player_documents
-    for i in range(settings.max_players):
+    rules = settings.registration
+    for i in range(rules.max_players):
         number = i + 1
         properties[f"player_{i}_name"] = _text(f"Player {number}'s name (2-50 characters)")
         properties[f"player_{i}_role"] = _text(
@@ -143,16 +143,16 @@ def registration_form_schema(settings: Settings) -> Schema:
         properties[f"player_{i}_subscription_file"] = _file(
             f"Player {number}'s church subscription card (PNG, JPEG or PDF)"
         )
-        if i < settings.min_players:
+        if i < rules.min_players:
             required.append(f"player_{i}_name")
-            if documents_required:
+            if rules.require_player_documents:
                 required += [f"player_{i}_aadhar_file", f"player_{i}_subscription_file"]
     return Schema(
         type=OpenAPIType.OBJECT,
         title="RegistrationForm",
         description=(
-            f"Flat multipart form. Players are numbered from 0 without gaps; {settings.min_players} to "
-            f"{settings.max_players} players. Every field error is reported at once."
+            f"Flat multipart form. Players are numbered from 0 without gaps; {rules.min_players} to "
+            f"{rules.max_players} players. Every field error is reported at once."
         ),
         properties=properties,  # type: ignore[arg-type]
         required=required,

@@ -91,7 +91,7 @@ def _html(template: str, status: int = 200, **context: Any) -> Response[str]:
 
 
 def _not_found(settings: Settings) -> Response[str]:
-    return _html("not_found.html.j2", 404, tournament=settings.tournament_name)
+    return _html("not_found.html.j2", 404, tournament=settings.tournament.name)
 
 
 def _team_page(
@@ -101,15 +101,17 @@ def _team_page(
     return _html(
         "team.html.j2",
         status,
-        tournament=settings.tournament_name,
+        tournament=settings.tournament.name,
         team=view.team,
         token=token,
         status_label=STATUS_LABELS[view.team.status],
         waitlist_position=view.waitlist_position,
         items=_items(view),
-        deadline=f"{deadline.astimezone(settings.timezone):%d %b %Y, %H:%M %Z}" if deadline else None,
+        deadline=f"{deadline.astimezone(settings.tournament.timezone):%d %b %Y, %H:%M %Z}"
+        if deadline
+        else None,
         can_withdraw=view.team.status in WITHDRAWABLE,
-        max_file_mb=settings.max_file_bytes // (1024 * 1024),
+        max_file_mb=settings.limits.max_file_bytes // (1024 * 1024),
         **context,
     )
 
@@ -157,7 +159,7 @@ async def portal_withdraw_form(
         return _not_found(settings)
     if view.team.status not in WITHDRAWABLE:
         return _team_page(view, token, settings)
-    return _html("withdraw.html.j2", tournament=settings.tournament_name, team=view.team, token=token)
+    return _html("withdraw.html.j2", tournament=settings.tournament.name, team=view.team, token=token)
 
 
 async def portal_withdraw(
@@ -240,7 +242,7 @@ def portal_router(settings: Settings) -> Router:
         post(
             "/{token:str}/documents",
             include_in_schema=False,
-            request_max_body_size=settings.max_registration_bytes,
+            request_max_body_size=settings.limits.max_registration_bytes,
             opt=captain_upload_policy(settings),
         )(portal_upload),
         post(

@@ -82,7 +82,7 @@ async def get_team(
     detail = await review.team(team_id, base_url=request_base_url(request, settings), viewer=viewer)
     staff_body = StaffTeamResponse(
         success=True,
-        team=admin_team_out(detail.team, settings.timezone),
+        team=admin_team_out(detail.team, settings.tournament.timezone),
         players=[admin_player_out(p) for p in detail.players],
     )
     return Response(staff_body, headers={**vary, "Cache-Control": "no-store"})

@@ -129,7 +129,7 @@ def _created_response(receipt: RegistrationReceipt, zone: tzinfo) -> Response[Re
 def _replay_created(request: Request[Any, Any, Any], recorded: bytes) -> Response[RegistrationCreated]:
     """A repeat of a registration: its 201, from the receipt committed with the team."""
     settings: Settings = request.app.state.services.settings
-    return _created_response(RegistrationReceipt.from_recorded(recorded), settings.timezone)
+    return _created_response(RegistrationReceipt.from_recorded(recorded), settings.tournament.timezone)
 
 
 async def register_team(
@@ -143,15 +143,15 @@ async def register_team(
     get the first answer back with `Idempotent-Replayed: true`.
     """
     limits = MultipartLimits(
-        max_body_bytes=settings.max_registration_bytes,
-        max_file_bytes=settings.max_file_bytes,
-        max_parts=settings.max_multipart_parts,
+        max_body_bytes=settings.limits.max_registration_bytes,
+        max_file_bytes=settings.limits.max_file_bytes,
+        max_parts=settings.limits.max_multipart_parts,
     )
-    async with await read_multipart(request, limits, settings.data_path / "tmp") as form:
+    async with await read_multipart(request, limits, settings.runtime.data_path / "tmp") as form:
         # Under a key, the 201's receipt is recorded in the team's own transaction, so a crash right
         # after the commit still leaves it for the client's retry.
         receipt = await registration.register(form.fields, form.files, idempotency_claim(request))
-    return _created_response(receipt, settings.timezone)
+    return _created_response(receipt, settings.tournament.timezone)
 
 
 async def registration_status(
@@ -159,7 +159,7 @@ async def registration_status(
 ) -> RegistrationStatusOut:
     """Whether the form is open now, its window and the roster and church limits."""
     state = registration.state()
-    zone = settings.timezone
+    zone = settings.tournament.timezone
     return RegistrationStatusOut(
         success=True,
         open=state.open,
@@ -215,10 +215,10 @@ def registration_router(settings: Settings) -> Router:
             summary="Register a team (multipart form with documents)",
             tags=["registration"],
             status_code=HTTP_201_CREATED,
-            request_max_body_size=settings.max_registration_bytes,
+            request_max_body_size=settings.limits.max_registration_bytes,
             opt=route_policy(
                 rate_limit=REGISTRATION,
-                timeout=settings.registration_timeout_seconds,
+                timeout=settings.limits.registration_timeout_seconds,
                 idempotent=Idempotent(replay_result=_replay_created),
             ),
             operation_class=registration_form_operation(settings),

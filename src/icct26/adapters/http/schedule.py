@@ -109,7 +109,7 @@ class ScheduleController(Controller):
     ) -> Response[bytes]:
         async def load() -> bytes:
             matches = await schedule.list_matches(status, round_number, skip, limit)
-            tz = settings.timezone
+            tz = settings.tournament.timezone
             return msgspec.json.encode(MatchList(success=True, data=[match_out(m, tz) for m in matches]))
 
         entry = await public_cache.get_or_load(request_cache_key(request.scope), load)
@@ -132,7 +132,9 @@ class ScheduleController(Controller):
         match_id: MatchId,
     ) -> Response[bytes]:
         stored = await schedule.get_match(match_id)
-        return cacheable_json(request, MatchDetail(success=True, data=match_out(stored, settings.timezone)))
+        return cacheable_json(
+            request, MatchDetail(success=True, data=match_out(stored, settings.tournament.timezone))
+        )
 
     @get(
         "/standings",
@@ -172,7 +174,7 @@ class ScheduleController(Controller):
     ) -> Response[MatchChanged]:
         stored = await schedule.create(fixture_input(data), actor_of(request))
         return Response(
-            match_changed("Match created", stored, settings.timezone),
+            match_changed("Match created", stored, settings.tournament.timezone),
             status_code=HTTP_201_CREATED,
             headers={"Location": f"/api/schedule/matches/{stored.id}"},
         )
@@ -193,7 +195,7 @@ class ScheduleController(Controller):
         data: JSONBody[FixtureBody],
     ) -> MatchChanged:
         stored = await schedule.update(match_id, fixture_input(data), actor_of(request))
-        return match_changed("Match updated", stored, settings.timezone)
+        return match_changed("Match updated", stored, settings.tournament.timezone)
 
     @delete(
         "/matches/{match_id:int}",
@@ -232,7 +234,7 @@ class ScheduleController(Controller):
     ) -> MatchChanged:
         command = StartInput(data.toss_winner, data.toss_choice, data.match_score_url, data.actual_start_time)
         stored = await schedule.start(match_id, command, actor_of(request))
-        return match_changed("Match started", stored, settings.timezone)
+        return match_changed("Match started", stored, settings.tournament.timezone)
 
     @put(
         "/matches/{match_id:int}/first-innings-score",
@@ -291,7 +293,7 @@ class ScheduleController(Controller):
             result_type=data.result_type,
         )
         stored = await schedule.finish(match_id, command, actor_of(request))
-        return match_changed("Match finished", stored, settings.timezone)
+        return match_changed("Match finished", stored, settings.tournament.timezone)
 
     @put(
         "/matches/{match_id:int}/abandon",
@@ -308,7 +310,7 @@ class ScheduleController(Controller):
         match_id: MatchId,
     ) -> MatchChanged:
         stored = await schedule.abandon(match_id, actor_of(request))
-        return match_changed("Match abandoned", stored, settings.timezone)
+        return match_changed("Match abandoned", stored, settings.tournament.timezone)
 
 
 async def _innings(
@@ -322,4 +324,4 @@ async def _innings(
     command = InningsInput(data.batting_team, data.runs, data.wickets, data.overs)
     stored = await schedule.record_innings(match_id, innings, command, actor_of(request))
     message = f"{'First' if innings == 1 else 'Second'} innings recorded"
-    return match_changed(message, stored, settings.timezone)
+    return match_changed(message, stored, settings.tournament.timezone)

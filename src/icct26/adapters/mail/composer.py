@@ -78,14 +78,14 @@ class TemplateComposer:
     @classmethod
     def from_settings(cls, settings: Settings) -> TemplateComposer:
         return cls(
-            mail_from=settings.mail_from,
+            mail_from=settings.mail.from_address,
             tournament=Tournament(
-                name=settings.tournament_name,
-                dates=settings.tournament_dates,
-                venue=settings.tournament_venue,
-                contact=settings.tournament_contact,
+                name=settings.tournament.name,
+                dates=settings.tournament.dates,
+                venue=settings.tournament.venue,
+                contact=settings.tournament.contact,
             ),
-            timezone=settings.timezone,
+            timezone=settings.tournament.timezone,
         )
 
     def _local_time(self, value: object) -> str:

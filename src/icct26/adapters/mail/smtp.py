@@ -15,7 +15,7 @@ import aiosmtplib
 from aiosmtplib import SMTPException, SMTPRecipientsRefused
 
 from icct26.adapters.resilience import Breaker, BreakerOpenError, RetryPolicy, smtp_connect_retry
-from icct26.config import Settings
+from icct26.config import SmtpSettings
 from icct26.domain.email import PermanentDeliveryError, SenderUnavailable, TransientDeliveryError
 
 BREAKER_NAME = "smtp"
@@ -32,14 +32,14 @@ class SmtpConfig:
     password: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpConfig:
+    def from_settings(cls, settings: SmtpSettings) -> SmtpConfig:
         return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            security=settings.smtp_security,
-            timeout_seconds=settings.smtp_timeout_seconds,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
+            host=settings.host,
+            port=settings.port,
+            security=settings.security,
+            timeout_seconds=settings.timeout_seconds,
+            username=settings.username,
+            password=settings.password,
         )
 
 

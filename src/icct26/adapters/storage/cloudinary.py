@@ -30,7 +30,7 @@ import httpx
 
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
-from icct26.config import Settings
+from icct26.config import StorageSettings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import NotFound
 from icct26.domain.ports import StoredObject
@@ -133,18 +133,18 @@ class CloudinaryDocumentStore(UploadsFileByFile):
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, breakers: BreakerRegistry, image_prefixes: Sequence[str] | None = None
+        cls, settings: StorageSettings, breakers: BreakerRegistry, image_prefixes: Sequence[str] | None = None
     ) -> CloudinaryDocumentStore:
         return cls(
-            cloud_name=settings.cloudinary_cloud_name,
-            api_key=settings.cloudinary_api_key,
-            api_secret=settings.cloudinary_api_secret,
+            cloud_name=settings.cloudinary.cloud_name,
+            api_key=settings.cloudinary.api_key,
+            api_secret=settings.cloudinary.api_secret,
             breakers=breakers,
-            fail_max=settings.storage_breaker_fail_max,
-            reset_seconds=settings.storage_breaker_reset_seconds,
-            api_base_url=settings.cloudinary_api_base_url,
-            delivery_base_url=settings.cloudinary_delivery_base_url,
-            timeout_seconds=settings.storage_timeout_seconds,
+            fail_max=settings.breaker_fail_max,
+            reset_seconds=settings.breaker_reset_seconds,
+            api_base_url=settings.cloudinary.api_base_url,
+            delivery_base_url=settings.cloudinary.delivery_base_url,
+            timeout_seconds=settings.timeout_seconds,
             image_prefixes=image_prefixes,
         )
 

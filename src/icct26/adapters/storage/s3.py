@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from icct26.adapters.resilience import BreakerRegistry
 from icct26.adapters.storage.remote import RemoteCalls, UploadsFileByFile
-from icct26.config import Settings
+from icct26.config import StorageSettings
 from icct26.domain.audit import Actor
 from icct26.domain.ports import StoredObject
 
@@ -102,17 +102,17 @@ class S3DocumentStore(UploadsFileByFile):
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, breakers: BreakerRegistry) -> S3DocumentStore:
+    def from_settings(cls, settings: StorageSettings, breakers: BreakerRegistry) -> S3DocumentStore:
         return cls(
-            bucket=settings.s3_bucket,
+            bucket=settings.s3.bucket,
             breakers=breakers,
-            fail_max=settings.storage_breaker_fail_max,
-            reset_seconds=settings.storage_breaker_reset_seconds,
-            region=settings.s3_region,
-            endpoint_url=settings.s3_endpoint_url,
-            access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key,
-            timeout_seconds=settings.storage_timeout_seconds,
+            fail_max=settings.breaker_fail_max,
+            reset_seconds=settings.breaker_reset_seconds,
+            region=settings.s3.region,
+            endpoint_url=settings.s3.endpoint_url,
+            access_key_id=settings.s3.access_key_id,
+            secret_access_key=settings.s3.secret_access_key,
+            timeout_seconds=settings.timeout_seconds,
         )
 
     def _client(self) -> AbstractAsyncContextManager[Any]:

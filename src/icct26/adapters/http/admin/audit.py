@@ -51,7 +51,7 @@ class AuditLogController(Controller):
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> AuditPage:
         result = await audit.page(page, page_size)
-        tz = settings.timezone
+        tz = settings.tournament.timezone
         return AuditPage(
             success=True,
             data=[audit_out(entry, tz) for entry in result.items],

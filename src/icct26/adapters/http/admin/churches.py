@@ -59,7 +59,7 @@ class AdminChurchesController(Controller):
     tags = ["admin"]
 
     def _out(self, church: ChurchView, settings: Settings) -> ChurchOut:
-        return church_out(church, settings.max_teams_per_church)
+        return church_out(church, settings.registration.max_teams_per_church)
 
     @get(
         "/",

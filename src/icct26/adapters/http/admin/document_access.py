@@ -87,7 +87,7 @@ class DocumentAccessController(Controller):
         result = await document_access.page(team_id, page, page_size)
         return DocumentAccessPage(
             success=True,
-            data=[document_access_out(entry, settings.timezone) for entry in result.items],
+            data=[document_access_out(entry, settings.tournament.timezone) for entry in result.items],
             total=result.total,
             page=result.page,
             page_size=result.page_size,

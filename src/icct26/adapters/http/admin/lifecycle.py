@@ -156,7 +156,7 @@ class AdminLifecycleController(Controller):
         team_id: TeamId,
         data: JSONBody[RequestChangesBody],
     ) -> RequestChangesResponse:
-        zone = settings.timezone
+        zone = settings.tournament.timezone
         deadline = data.deadline
         if deadline is not None and deadline.utcoffset() is None:
             deadline = deadline.replace(tzinfo=zone)  # a naive time is the tournament's wall clock

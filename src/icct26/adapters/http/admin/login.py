@@ -79,8 +79,8 @@ class AuthController(Controller):
         data: JSONBody[LoginBody],
     ) -> TokenResponse:
         # The login use case counts attempts per IP and email; its answers carry that policy.
-        quota = Quota(LOGIN, settings.rate_limit_login_per_minute, "")
-        if settings.rate_limit_enabled:
+        quota = Quota(LOGIN, settings.rate_limit.login_per_minute, "")
+        if settings.rate_limit.enabled:
             add_response_headers(request.scope, [(b"ratelimit-policy", policy_header(quota))])
         try:
             user = await auth.login(data.email, data.password, client_ip(request.scope))
@@ -112,4 +112,4 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
     ) -> MeResponse:
         user = await auth.current_user(principal_of(request).user_id)
-        return MeResponse(success=True, data=admin_user_out(user, settings.timezone))
+        return MeResponse(success=True, data=admin_user_out(user, settings.tournament.timezone))

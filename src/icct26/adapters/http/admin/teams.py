@@ -159,7 +159,7 @@ class AdminTeamsController(Controller):
             page=page,
             page_size=page_size,
         )
-        tz = settings.timezone
+        tz = settings.tournament.timezone
         return TeamListResponse(
             success=True,
             data=[admin_team_out(item, tz) for item in result.items],
@@ -218,8 +218,8 @@ class AdminTeamsController(Controller):
         base_url = request_base_url(request, settings)
         viewer = actor_of(request)
         detail = await review.team(team_id, base_url=base_url, viewer=viewer)
-        tz = settings.timezone
-        links = DocumentLinks(storage, settings.signed_url_ttl_seconds)
+        tz = settings.tournament.timezone
+        links = DocumentLinks(storage, settings.auth.signed_url_ttl_seconds)
         extras = await review_details(
             await lifecycle.review_extras(team_id), links, base_url, tz, viewer=viewer
         )
@@ -302,6 +302,6 @@ class AdminPlayersController(Controller):
         return PlayerDetailResponse(
             success=True,
             data=PlayerDetailData(
-                player=admin_player_out(player), team=admin_team_out(team, settings.timezone)
+                player=admin_player_out(player), team=admin_team_out(team, settings.tournament.timezone)
             ),
         )

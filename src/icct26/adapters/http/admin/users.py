@@ -69,7 +69,7 @@ class AdminUsersController(Controller):
     async def list_users(
         self, settings: NamedDependency[Settings], users: NamedDependency[AdminUserService]
     ) -> UserListResponse:
-        tz = settings.timezone
+        tz = settings.tournament.timezone
         accounts = await users.list_users()
         return UserListResponse(success=True, data=[admin_user_out(u, tz) for u in accounts])
 
@@ -86,7 +86,7 @@ class AdminUsersController(Controller):
         self, users: NamedDependency[AdminUserService], settings: NamedDependency[Settings], user_id: UserId
     ) -> UserResponse:
         user = await users.get_user(user_id)
-        return UserResponse(success=True, data=admin_user_out(user, settings.timezone))
+        return UserResponse(success=True, data=admin_user_out(user, settings.tournament.timezone))
 
     @post(
         "/",
@@ -107,7 +107,7 @@ class AdminUsersController(Controller):
     ) -> Response[UserResponse]:
         user = await users.create_user(data.email, StaffRole(data.role), data.password, actor_of(request))
         return Response(
-            UserResponse(success=True, data=admin_user_out(user, settings.timezone)),
+            UserResponse(success=True, data=admin_user_out(user, settings.tournament.timezone)),
             status_code=HTTP_201_CREATED,
             headers={"Location": f"/admin/users/{user.id}"},
         )
@@ -134,7 +134,7 @@ class AdminUsersController(Controller):
             role=StaffRole(data.role) if data.role else None, is_active=data.is_active, password=data.password
         )
         user = await users.update_user(user_id, changes, actor_of(request))
-        return UserResponse(success=True, data=admin_user_out(user, settings.timezone))
+        return UserResponse(success=True, data=admin_user_out(user, settings.tournament.timezone))
 
     @delete(
         "/{user_id:int}",
