@@ -42,7 +42,7 @@ from bench.loadgen import (
     find_sustainable,
 )
 from bench.payloads import REGISTER_PATH, RegistrationRequests, StreamedRegistration
-from bench.procstat import MIB, CpuMeter, PeakRss, process_peak_rss, process_rss, tree_rss
+from bench.procstat import MIB, CpuMeter, PeakRss, process_peak_rss, process_role, process_rss, tree_rss
 from bench.procstat import tree as tree_stats
 from bench.seed import Seeded, seed_all
 from icct26.adapters.db.engine import Database
@@ -212,11 +212,16 @@ async def _forget_teams(database: BenchDatabase, team_ids: list[str]) -> None:
 
 
 def _roles(server_pid: int, by_pid: dict[int, int]) -> dict[str, float]:
-    """MiB by process role: the `icct26 serve` supervisor, then its workers in pid order."""
-    workers = sorted(pid for pid in by_pid if pid != server_pid)
-    named = {"supervisor": by_pid.get(server_pid, 0)} | {
-        f"worker {i + 1}": by_pid[pid] for i, pid in enumerate(workers)
-    }
+    """MiB by process role: the `icct26 serve` supervisor, multiprocessing's helpers by name, then the
+    workers in pid order (told apart by their command lines, not by their number)."""
+    named = {}
+    workers = 0
+    for pid in sorted(by_pid, key=lambda pid: (pid != server_pid, pid)):
+        role = process_role(pid, server_pid)
+        if role == "worker":
+            workers += 1
+            role = f"worker {workers}"
+        named[role] = by_pid[pid]
     return {name: round(value / MIB, 1) for name, value in named.items()}
 
 
