@@ -72,23 +72,24 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
+    def command(self) -> list[str]:
+        """`icct26 serve` with the probe routes, one worker (the server process is the app's)."""
+        main = [sys.executable, "-m", "tests.support.server_main", "serve"]
+        return [*main, "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+
     def start(self) -> ServerProcess:
-        command = [sys.executable, "-m", "tests.support.server_main", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         self._wait_until_live()
         return self
 
     async def astart(self) -> ServerProcess:
         """`start` for async tests whose event loop must keep running (e.g. it hosts a TcpProxy)."""
-        command = [sys.executable, "-m", "tests.support.server_main", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=self.data_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         async with httpx.AsyncClient(base_url=self.url, timeout=1.0) as client:
