@@ -78,9 +78,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """
     import uvicorn
 
-    from icct26.serving import fork_workers
+    from icct26.serving import fork_workers, hide_unused_packages
 
     settings = _settings()
+    hide_unused_packages()
     fork_workers()
     _exit_cleanly_on_stop_signals()
     configure_logging(settings.log_level, json=settings.log_json, log_file=settings.log_file)

@@ -1,4 +1,5 @@
-"""How `icct26 serve` runs its workers: forked from a supervisor that never imports the app.
+"""How `icct26 serve` runs its workers: forked from a supervisor that never imports the app, without
+the packages the app does not use.
 
 uvicorn starts workers with multiprocessing's `spawn`: each is a fresh interpreter that imports the
 supervisor's `__main__` again, and `spawn` also starts multiprocessing's resource tracker, a fourth
@@ -12,8 +13,22 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
+
+# Installed for development tools only (the production image does not have it), yet Litestar and
+# advanced-alchemy import it whenever it is importable, for plugins this app never uses (its wire types
+# are msgspec structs): ~8 MiB per worker.
+UNUSED_PACKAGES = ("pydantic",)
+
+
+def hide_unused_packages() -> None:
+    """Make the packages of UNUSED_PACKAGES unimportable in this process and the workers it forks, so
+    a development server loads what a production one does. A package already imported is left alone."""
+    for name in UNUSED_PACKAGES:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # `import` then raises ImportError
 
 
 class _ForkContext:

@@ -13,8 +13,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from icct26.adapters.http.app import build_litestar
+from icct26.config import load_settings
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -74,6 +77,19 @@ def test_only_the_workers_import_the_application(server: WorkersServer) -> None:
     for package in ("asyncpg", "sqlalchemy"):
         assert package not in supervisor, supervisor
         assert all(package in mapped_packages(pid) for pid in children(server.pid))
+
+
+def test_workers_do_without_pydantic(server: WorkersServer) -> None:
+    """Development tools install pydantic, the production image does not; the workers never load it,
+    and the OpenAPI document (Litestar's pydantic plugin is what would have used it) is still whole."""
+    for pid in children(server.pid):
+        assert "pydantic_core" not in mapped_packages(pid)
+        assert "asyncpg" in mapped_packages(pid)
+    served = httpx.get(server.url + "/schema/openapi.json", timeout=30).json()
+    here = build_litestar(load_settings({}, env_file=None)).openapi_schema.to_schema()  # with pydantic
+    assert "/api/register/team" in served["paths"]
+    assert served["paths"].keys() == here["paths"].keys()
+    assert served["components"]["schemas"].keys() == here["components"]["schemas"].keys()
 
 
 def test_sigterm_stops_the_supervisor_and_its_workers(
