@@ -49,6 +49,7 @@ from icct26.adapters.db.engine import Database
 from icct26.config import load_settings
 
 Log = Callable[[str], None]
+STARTUP_SETTLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,10 @@ async def measure(
     )
     db = Database(database.url, settings)
     results: dict[str, Any] = {}
+    # The server answered /health/live as soon as one worker did: let the other finish starting too.
+    await asyncio.sleep(STARTUP_SETTLE_SECONDS)
     startup_rss = tree_rss(server.pid)
+    startup_by_process = _roles(server.pid, process_rss(server.pid))
     try:
         async with aiohttp.ClientSession() as session:
             started = time.perf_counter()
@@ -328,7 +332,11 @@ async def measure(
     # free memory, which would hide what large uploads need.
     memory = await measure_memory(server, scale, 9_000_000, log)
     await _forget_teams(database, memory.pop("team_ids"))
-    results["memory"] = {"startup_rss_mib": round(startup_rss / MIB, 1), **memory}
+    results["memory"] = {
+        "startup_rss_mib": round(startup_rss / MIB, 1),
+        "startup_rss_by_process_mib": startup_by_process,
+        **memory,
+    }
     etag = await _check_reads(base, seeded, scale)
 
     get_plan = scale.get_plan
