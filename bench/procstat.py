@@ -81,6 +81,28 @@ def process_rss(root: int) -> dict[int, int]:
     return {pid: rss_bytes([pid]) for pid in (s.pid for s in tree(root))}
 
 
+def command_line(pid: int) -> str:
+    """The process's arguments joined by spaces ("" once it has exited)."""
+    try:
+        raw = (PROC / str(pid) / "cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def process_role(pid: int, root: int) -> str:
+    """What a process of the server's tree is: the supervisor (`root`), one of the workers, or a
+    helper that multiprocessing starts beside them (its resource tracker; the fork server)."""
+    if pid == root:
+        return "supervisor"
+    command = command_line(pid)
+    if "multiprocessing.resource_tracker" in command:
+        return "resource tracker"
+    if "multiprocessing.forkserver" in command:
+        return "fork server"
+    return "worker"
+
+
 def process_peak_rss(pids: list[int]) -> dict[int, int]:
     """Each process's RSS high-water mark (VmHWM) by pid, since its start or its last reset."""
     return {pid: peak_rss_bytes([pid]) for pid in pids}

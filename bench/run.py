@@ -71,7 +71,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"{memory['kernel_peak_rss_mib']} MiB (+{memory['kernel_peak_over_idle_mib']} MiB)"
     )
     for label, key in (
-        ("idle", "idle_rss_by_process_mib"),
+        ("just started", "startup_rss_by_process_mib"),
+        ("idle, after seeding", "idle_rss_by_process_mib"),
         ("peak, memory phase", "peak_rss_by_process_mib"),
         ("peak, whole run", "run_peak_rss_by_process_mib"),
     ):

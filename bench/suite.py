@@ -42,13 +42,14 @@ from bench.loadgen import (
     find_sustainable,
 )
 from bench.payloads import REGISTER_PATH, RegistrationRequests, StreamedRegistration
-from bench.procstat import MIB, CpuMeter, PeakRss, process_peak_rss, process_rss, tree_rss
+from bench.procstat import MIB, CpuMeter, PeakRss, process_peak_rss, process_role, process_rss, tree_rss
 from bench.procstat import tree as tree_stats
 from bench.seed import Seeded, seed_all
 from icct26.adapters.db.engine import Database
 from icct26.config import load_settings
 
 Log = Callable[[str], None]
+STARTUP_SETTLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -212,11 +213,16 @@ async def _forget_teams(database: BenchDatabase, team_ids: list[str]) -> None:
 
 
 def _roles(server_pid: int, by_pid: dict[int, int]) -> dict[str, float]:
-    """MiB by process role: the `icct26 serve` supervisor, then its workers in pid order."""
-    workers = sorted(pid for pid in by_pid if pid != server_pid)
-    named = {"supervisor": by_pid.get(server_pid, 0)} | {
-        f"worker {i + 1}": by_pid[pid] for i, pid in enumerate(workers)
-    }
+    """MiB by process role: the `icct26 serve` supervisor, multiprocessing's helpers by name, then the
+    workers in pid order (told apart by their command lines, not by their number)."""
+    named = {}
+    workers = 0
+    for pid in sorted(by_pid, key=lambda pid: (pid != server_pid, pid)):
+        role = process_role(pid, server_pid)
+        if role == "worker":
+            workers += 1
+            role = f"worker {workers}"
+        named[role] = by_pid[pid]
     return {name: round(value / MIB, 1) for name, value in named.items()}
 
 
@@ -306,7 +312,10 @@ async def measure(
     )
     db = Database(database.url, settings.database)
     results: dict[str, Any] = {}
+    # The server answered /health/live as soon as one worker did: let the other finish starting too.
+    await asyncio.sleep(STARTUP_SETTLE_SECONDS)
     startup_rss = tree_rss(server.pid)
+    startup_by_process = _roles(server.pid, process_rss(server.pid))
     try:
         async with aiohttp.ClientSession() as session:
             started = time.perf_counter()
@@ -323,7 +332,11 @@ async def measure(
     # free memory, which would hide what large uploads need.
     memory = await measure_memory(server, scale, 9_000_000, log)
     await _forget_teams(database, memory.pop("team_ids"))
-    results["memory"] = {"startup_rss_mib": round(startup_rss / MIB, 1), **memory}
+    results["memory"] = {
+        "startup_rss_mib": round(startup_rss / MIB, 1),
+        "startup_rss_by_process_mib": startup_by_process,
+        **memory,
+    }
     etag = await _check_reads(base, seeded, scale)
 
     get_plan = scale.get_plan

@@ -36,12 +36,10 @@ from icct26.adapters.http.schedule_feed import match_event_json
 from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
 from icct26.adapters.mail.composer import TemplateComposer
 from icct26.adapters.mail.file import FileSender
-from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal
 from icct26.adapters.mail.worker import OutboxWorker, PeriodicJob
 from icct26.adapters.observability.gc_tuning import freeze_startup_objects
 from icct26.adapters.observability.logging import configure_logging
 from icct26.adapters.ratelimit.memory import MemoryRateLimiter
-from icct26.adapters.ratelimit.redis import RedisRateLimiter
 from icct26.adapters.resilience import Backoff, BreakerRegistry
 from icct26.adapters.security.captain_links import SignedCaptainLinks
 from icct26.adapters.security.passwords import Argon2Passwords
@@ -164,8 +162,9 @@ class Container:
 
     async def close(self, *, dispose_database: bool = True) -> None:
         await self.stop_background()
-        if isinstance(self.rate_limiter, RedisRateLimiter):
-            await self.rate_limiter.close()
+        close = getattr(self.rate_limiter, "close", None)  # the Redis store's connection pool
+        if close is not None:
+            await close()
         if dispose_database:
             await self.database.dispose()
         if self.embedded is not None:
@@ -274,6 +273,8 @@ def document_keyring(settings: Settings) -> Keyring:
 def build_mail_sender(settings: Settings, breakers: BreakerRegistry) -> MailSender:
     """SMTP (behind the "smtp" breaker) or `.eml` files under DATA_DIR/outbox (EMAIL_BACKEND)."""
     if settings.mail.effective_backend == "smtp":
+        from icct26.adapters.mail.smtp import SmtpConfig, SmtpSender, recipient_refusal  # aiosmtplib
+
         smtp = settings.mail.smtp
         breaker = breakers.get(
             "smtp",
@@ -340,6 +341,9 @@ def build_outbox_worker(
 def build_rate_limiter(settings: Settings) -> RateLimiter:
     """The configured rate-limit store: `memory` for one instance, `redis` shared by several."""
     if settings.rate_limit.store == "redis" and settings.rate_limit.redis_url:
+        # Imported only here: the Redis client (with `cryptography`) is ~10 MiB a worker.
+        from icct26.adapters.ratelimit.redis import RedisRateLimiter
+
         return RedisRateLimiter(settings.rate_limit.redis_url)
     return MemoryRateLimiter()
 

@@ -78,7 +78,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """
     import uvicorn
 
+    from icct26.serving import fork_workers, hide_unused_packages
+
     settings = _settings()
+    hide_unused_packages()
+    fork_workers()
     _exit_cleanly_on_stop_signals()
     configure_logging(settings.logging.level, json=settings.logging.json, log_file=settings.logging.file)
     with database_url(settings) as url:

@@ -73,6 +73,7 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
     assert {"supervisor", "worker 1", "worker 2"} <= set(idle_by_process), idle_by_process
     assert all(mib > 0 for mib in idle_by_process.values())
     assert set(memory["run_peak_rss_by_process_mib"]) == set(idle_by_process)
+    assert set(memory["startup_rss_by_process_mib"]) == set(idle_by_process)
     # Server CPU per request for every measured scenario.
     assert all(
         row["server_cpu_ms"] is not None and row["server_cpu_ms"] >= 0

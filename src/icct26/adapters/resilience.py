@@ -1,7 +1,9 @@
 """Circuit breakers and retry policies: the one place that decides how we fail fast and try again.
 
 - `BreakerRegistry` holds one aiobreaker `CircuitBreaker` per remote dependency, keyed by name
-  ("smtp", "storage:s3", "storage:cloudinary"). Its states feed `/health` and `/metrics`.
+  ("smtp", "storage:s3", "storage:cloudinary"). Its states feed `/health` and `/metrics`. aiobreaker
+  is imported by the first breaker: importing it imports its Redis storage, so the Redis client and
+  `cryptography` (~10 MiB), which a worker with local storage and file mail never needs.
 - `RetryPolicy` wraps tenacity for short, in-process retries of transient failures.
 - `Backoff` is the schedule of the durable retries (outbox emails retried across worker rounds).
 """
@@ -11,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from aiobreaker import CircuitBreaker, CircuitBreakerError, CircuitBreakerListener, CircuitBreakerState
 from loguru import logger
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from icct26.adapters.db.errors import is_database_unavailable
+
+if TYPE_CHECKING:
+    from aiobreaker import CircuitBreaker
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -40,12 +44,21 @@ class BreakerOpenError(Exception):
         self.cause = cause
 
 
-class _StateLog(CircuitBreakerListener):  # type: ignore[misc]
+class _StateLog:
     """Logs every change and remembers when the breaker last opened (aiobreaker keeps that in its
-    private storage only)."""
+    private storage only). aiobreaker calls all four listener methods."""
 
     def __init__(self) -> None:
         self.opened_at: datetime | None = None
+
+    def before_call(self, breaker: CircuitBreaker, func: Any, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def success(self, breaker: CircuitBreaker) -> None:
+        pass
+
+    def failure(self, breaker: CircuitBreaker, exception: BaseException) -> None:
+        pass
 
     def state_change(self, breaker: CircuitBreaker, old: Any, new: Any) -> None:
         old_name = _state_name(old.state) if old is not None else "closed"
@@ -56,12 +69,12 @@ class _StateLog(CircuitBreakerListener):  # type: ignore[misc]
         )
 
 
-def _state_name(state: CircuitBreakerState) -> BreakerStateName:
-    if state == CircuitBreakerState.OPEN:
-        return "open"
-    if state == CircuitBreakerState.HALF_OPEN:
-        return "half_open"
-    return "closed"
+_STATE_NAMES: dict[str, BreakerStateName] = {"OPEN": "open", "HALF_OPEN": "half_open", "CLOSED": "closed"}
+
+
+def _state_name(state: Any) -> BreakerStateName:
+    """The name of an aiobreaker `CircuitBreakerState` member."""
+    return _STATE_NAMES[state.name]
 
 
 class Breaker:
@@ -78,6 +91,8 @@ class Breaker:
         self.name = name
         self.reset = timedelta(seconds=reset_seconds)
         self._log = _StateLog()
+        from aiobreaker import CircuitBreaker
+
         self._breaker = CircuitBreaker(
             fail_max=fail_max,
             timeout_duration=self.reset,
@@ -107,6 +122,8 @@ class Breaker:
 
     async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` through the breaker; raise `BreakerOpenError` instead of calling it while open."""
+        from aiobreaker import CircuitBreakerError  # imported with the breaker already
+
         try:
             result: T = await self._breaker.call_async(fn, *args, **kwargs)
         except CircuitBreakerError as exc:

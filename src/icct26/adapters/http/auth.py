@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import jwt
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -38,12 +37,17 @@ class Principal:
 
 
 class TokenService:
+    """Issues and verifies staff tokens. PyJWT loads on the first token, not at start: importing it
+    loads `cryptography`'s asymmetric algorithms too (~9 MiB a worker), which HS256 never uses."""
+
     def __init__(self, secret_key: str, expiry_hours: float) -> None:
         self._secret = secret_key
         self.expiry = timedelta(hours=expiry_hours)
 
     def issue(self, principal: Principal, now: datetime | None = None) -> tuple[str, int]:
         """Return (token, seconds until expiry)."""
+        import jwt
+
         issued = now or datetime.now(UTC)
         claims = {
             "sub": str(principal.user_id),
@@ -57,6 +61,8 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM), int(self.expiry.total_seconds())
 
     def verify(self, token: str) -> Principal:
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,

@@ -3,16 +3,20 @@
 Stable per match: the UID (`match-<id>@icct26`) and, for an unchanged match, every byte — DTSTAMP is
 the match's last change, not the time of the request — so the feed's ETag only moves when a match
 does, and calendar apps see a higher SEQUENCE exactly when something changed.
+
+`icalendar` (~3 MiB) is imported by the first feed rendered, not by every worker at start.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from icct26.domain.schedule.ports import StoredMatch
 from icct26.services.schedule_calendar import CalendarOptions
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODUCT_ID = "-//ICCT26//Tournament schedule//EN"
 UID_DOMAIN = "icct26"
@@ -27,6 +31,8 @@ def _event(stored: StoredMatch, options: CalendarOptions) -> Event:
     match = stored.match
     assert match.scheduled_start_time is not None  # the calendar service keeps only timed matches
     start = match.scheduled_start_time.astimezone(options.timezone)
+    from icalendar import Event
+
     event = Event()
     event.add("uid", match_uid(stored.id))
     event.add("dtstamp", stored.updated_at.astimezone(UTC))
@@ -52,6 +58,8 @@ def _event(stored: StoredMatch, options: CalendarOptions) -> Event:
 
 def render_calendar(matches: list[StoredMatch], options: CalendarOptions, title: str | None = None) -> bytes:
     """One VEVENT per match, times in the tournament's zone (with its VTIMEZONE)."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

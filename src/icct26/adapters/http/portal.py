@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -25,6 +25,9 @@ from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.registration import TeamStatus
 from icct26.domain.registration.lifecycle import ReviewItem
 from icct26.services.lifecycle import CaptainView, TeamLifecycleService
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "portal"
 # The page's own policy (instead of the API's, which forbids styles and forms): no scripts at all.
@@ -53,12 +56,19 @@ WITHDRAWABLE = frozenset(
     {TeamStatus.PENDING, TeamStatus.CHANGES_REQUESTED, TeamStatus.CONFIRMED, TeamStatus.WAITLISTED}
 )
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _templates() -> Environment:
+    """The page templates, loaded with Jinja2 on the first page served (a worker that serves none does
+    not import it)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 _CSS = (TEMPLATES / "portal.css").read_bytes()
@@ -86,7 +96,7 @@ def _items(view: CaptainView) -> list[PortalItem]:
 
 
 def _html(template: str, status: int = 200, **context: Any) -> Response[str]:
-    body = _env.get_template(template).render(**context)
+    body = _templates().get_template(template).render(**context)
     return Response(body, status_code=status, media_type=MediaType.HTML, headers=PAGE_HEADERS)
 
 

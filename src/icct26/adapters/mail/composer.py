@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, FileSystemLoader, TemplateError, select_autoescape
 
 from icct26.config import Settings
 from icct26.domain.email import EmailKind, OutboxEmail, PermanentDeliveryError, message_id_for
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -64,8 +66,16 @@ class TemplateComposer:
         self.domain = parseaddr(mail_from)[1].rpartition("@")[2] or "icct26.local"
         self.tournament = tournament
         self.timezone = timezone
-        self._env = Environment(
-            loader=FileSystemLoader(templates),
+        self.templates = templates
+
+    @cached_property
+    def _env(self) -> Environment:
+        """Jinja2 and the templates, loaded for the first email: app instances that leave the outbox to
+        `icct26 worker` never render one."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(
+            loader=FileSystemLoader(self.templates),
             autoescape=select_autoescape(
                 enabled_extensions=("html.j2",), default_for_string=False, default=False
             ),
@@ -73,7 +83,8 @@ class TemplateComposer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self._env.filters["local_time"] = self._local_time
+        env.filters["local_time"] = self._local_time
+        return env
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TemplateComposer:
@@ -114,9 +125,12 @@ class TemplateComposer:
         if missing:
             raise PermanentDeliveryError(f"email context lacks {', '.join(missing)}")
         values = {**context, "tournament": self.tournament}
+        env = self._env
+        from jinja2 import TemplateError  # loaded with the templates
+
         try:
-            text = self._env.get_template(f"{email_kind.value}.txt.j2").render(values)
-            html = self._env.get_template(f"{email_kind.value}.html.j2").render(values)
+            text = env.get_template(f"{email_kind.value}.txt.j2").render(values)
+            html = env.get_template(f"{email_kind.value}.html.j2").render(values)
         except TemplateError as exc:
             raise PermanentDeliveryError(f"template error: {type(exc).__name__}: {exc}") from None
         subject = SUBJECTS[email_kind].format(
