@@ -351,8 +351,8 @@ class FakeAdminDatabase(FakeDatabase[AdminTables]):
     def __init__(self) -> None:
         super().__init__(AdminTables())
 
-    def unit_of_work(self) -> FakeAdminUnitOfWork:
-        return FakeAdminUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> FakeAdminUnitOfWork:
+        return FakeAdminUnitOfWork(self, read_only=read_only)
 
     def email_unit_of_work(self) -> FakeEmailUnitOfWork:
         return FakeEmailUnitOfWork(self)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from icct26.domain.admin.errors import team_not_found
-from icct26.domain.admin.ports import AdminUnitOfWork
+from icct26.domain.admin.ports import AdminUnitOfWork, AdminUnitOfWorkFactory
 from icct26.domain.admin.views import (
     MAX_PAGE_SIZE,
     Page,
@@ -24,7 +24,7 @@ from icct26.domain.registration import StatusChange, TeamStatus, church_key, pla
 from icct26.services.document_links import DocumentLinks
 from icct26.services.waitlist import WaitingListPromoter
 
-UnitOfWorkFactory = Callable[[], AdminUnitOfWork]
+UnitOfWorkFactory = AdminUnitOfWorkFactory
 
 _EMAIL_KIND = {TeamStatus.CONFIRMED: EmailKind.TEAM_CONFIRMED, TeamStatus.REJECTED: EmailKind.TEAM_REJECTED}
 _ACTION = {TeamStatus.CONFIRMED: "team.confirm", TeamStatus.REJECTED: "team.reject"}
@@ -119,7 +119,7 @@ class TeamReviewService:
             page=page,
             page_size=page_size,
         )
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:  # one statement (two for a page past the end)
             teams, total = await uow.teams.page(query)
         links = self._links.for_summary
         items = [ListedTeam(team, *await links(team, base_url, viewer)) for team in teams]

@@ -142,4 +142,14 @@ class AdminUnitOfWork(Protocol):
 
     async def __aexit__(self, *exc_info: object) -> None: ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Raises RuntimeError in a read-only unit of work (see AdminUnitOfWorkFactory)."""
+        ...
+
+
+class AdminUnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> AdminUnitOfWork:
+        """A unit of work; `read_only` for a use case that reads with one statement: it runs outside
+        a transaction (no BEGIN and ROLLBACK round trips), so two statements would not share a
+        snapshot, and it has nothing to commit."""
+        ...
