@@ -7,7 +7,9 @@ public gallery images a long one. Tampering with the key or the lifetime breaks 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
@@ -20,6 +22,18 @@ from icct26.domain.errors import ErrorCode, NotFound
 
 PUBLIC_LINK_TTL_SECONDS = 7 * 24 * 3600
 SALT = "icct26.document-link"
+DOCUMENT_ROUTE = "/documents"
+
+
+def document_link(base_url: str, token: str, filename: str) -> str:
+    """Where the app serves a signed document: `<base>/documents/<token>/<filename>`."""
+    return f"{base_url}{DOCUMENT_ROUTE}/{token}/{_quoted(filename)}"
+
+
+@lru_cache(maxsize=8192)
+def _quoted(filename: str) -> str:
+    # File names repeat (every team's payment_receipt.pdf, each player's on every reload of a list).
+    return quote(filename)
 
 
 class _LinkTimestampSigner(TimestampSigner):
