@@ -357,8 +357,8 @@ def build_admin_services(
 ) -> dict[str, Any]:
     """Review, exports, churches, staff accounts and login, over one admin unit of work."""
 
-    def uow() -> SqlAdminUnitOfWork:
-        return SqlAdminUnitOfWork(database)
+    def uow(*, read_only: bool = False) -> SqlAdminUnitOfWork:
+        return SqlAdminUnitOfWork(database, read_only=read_only)
 
     passwords = Argon2Passwords()
     links = DocumentLinks(storage, settings.auth.signed_url_ttl_seconds)

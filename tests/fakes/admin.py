@@ -21,6 +21,7 @@ from icct26.domain.admin.views import (
     PlayerView,
     TeamDetail,
     TeamQuery,
+    TeamSummary,
     TeamView,
 )
 from icct26.domain.email import RosterEntry, TeamEmailSnapshot
@@ -76,11 +77,11 @@ class FakeTeamReviews:
         )
         return query.search is None or any(query.search.casefold() in text.casefold() for text in texts)
 
-    async def page(self, query: TeamQuery) -> tuple[list[TeamView], int]:
+    async def page(self, query: TeamQuery) -> tuple[list[TeamSummary], int]:
         found = sorted(
             (t.view for t in self._t.teams.values() if self._matches(t.view, query)), key=lambda v: v.pk
         )
-        return found[query.offset : query.offset + query.page_size], len(found)
+        return [TeamSummary.of(v) for v in found[query.offset : query.offset + query.page_size]], len(found)
 
     async def detail(self, team_id: str) -> TeamDetail | None:
         team = self._t.teams.get(team_id)
@@ -350,8 +351,8 @@ class FakeAdminDatabase(FakeDatabase[AdminTables]):
     def __init__(self) -> None:
         super().__init__(AdminTables())
 
-    def unit_of_work(self) -> FakeAdminUnitOfWork:
-        return FakeAdminUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> FakeAdminUnitOfWork:
+        return FakeAdminUnitOfWork(self, read_only=read_only)
 
     def email_unit_of_work(self) -> FakeEmailUnitOfWork:
         return FakeEmailUnitOfWork(self)

@@ -51,8 +51,9 @@ class FakeUnitOfWork(Generic[TablesT]):
     audit: FakeAuditLog
     outbox: FakeOutbox
 
-    def __init__(self, database: FakeDatabase[TablesT]) -> None:
+    def __init__(self, database: FakeDatabase[TablesT], *, read_only: bool = False) -> None:
         self._database = database
+        self._read_only = read_only
         self._tables: TablesT | None = None
 
     @property
@@ -78,6 +79,8 @@ class FakeUnitOfWork(Generic[TablesT]):
         self._tables = None  # whatever was not committed is gone
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work has nothing to commit")
         tables = self.tables
         error, self._database.commit_error = self._database.commit_error, None
         if error is not None:

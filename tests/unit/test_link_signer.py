@@ -75,23 +75,38 @@ def test_a_link_names_the_staff_account_it_was_minted_for_and_nothing_more() -> 
     assert signer.verify_link(signer.sign("teams/a/aadhar.jpg", 60), 300) == SignedLink("teams/a/aadhar.jpg")
 
 
-def test_a_link_is_reused_while_young_then_minted_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_link_is_reused_within_its_bucket_then_minted_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """The dashboard's ~900 links per page are signed once per bucket (a tenth of the lifetime, at most
     5 minutes); the same URL lets a browser reuse what it cached, and a reused link still expires."""
     signer, admin, viewer = LinkSigner("k" * 40), Actor(1, "a@example.org"), Actor(2, "v@example.org")
-    _at(monkeypatch, 1_000_000)
+    bucket = LinkSigner.REUSE_SECONDS
+    start = 1_000_200  # a bucket starts here (a multiple of 300)
+    _at(monkeypatch, start + 10)
     first = signer.sign("teams/a/receipt.pdf", 8 * 3600, admin)
     assert signer.sign("teams/a/receipt.pdf", 8 * 3600, viewer) != first  # each link names its viewer
     assert signer.sign("teams/a/letter.pdf", 8 * 3600, admin) != first
-    _at(monkeypatch, 1_000_000 + LinkSigner.REUSE_SECONDS - 1)
+    _at(monkeypatch, start + bucket - 1)
     assert signer.sign("teams/a/receipt.pdf", 8 * 3600, admin) == first
-    _at(monkeypatch, 1_000_000 + LinkSigner.REUSE_SECONDS)
+    _at(monkeypatch, start + bucket)
     fresh = signer.sign("teams/a/receipt.pdf", 8 * 3600, admin)
     assert fresh != first
     assert signer.verify_link(fresh, 300) == SignedLink("teams/a/receipt.pdf", 1)
-    _at(monkeypatch, 1_000_000 + 8 * 3600 + 1)  # the first link expires from its own mint time
-    with pytest.raises(NotFound, match="expired"):
+    _at(monkeypatch, start + 8 * 3600 - 1)
+    assert signer.verify(first, 300) == "teams/a/receipt.pdf"
+    _at(monkeypatch, start + 8 * 3600 + 1)  # dated its bucket's start: handed out 10 s later, it
+    with pytest.raises(NotFound, match="expired"):  # still lives at least `ttl - bucket`
         signer.verify(first, 300)
+
+
+def test_every_process_mints_the_same_link_within_a_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers (or instances) with the same secret hand a reloading browser the same URLs."""
+    worker_1, worker_2, admin = LinkSigner("k" * 40), LinkSigner("k" * 40), Actor(1, "a@example.org")
+    _at(monkeypatch, 1_000_200 + 17)
+    minted_first = worker_1.sign("teams/a/receipt.pdf", 8 * 3600, admin)
+    _at(monkeypatch, 1_000_200 + 251)
+    assert worker_2.sign("teams/a/receipt.pdf", 8 * 3600, admin) == minted_first
+    _at(monkeypatch, 1_000_200 + 300)
+    assert worker_2.sign("teams/a/receipt.pdf", 8 * 3600, admin) != minted_first
 
 
 def test_short_lived_links_are_minted_every_time(monkeypatch: pytest.MonkeyPatch) -> None:

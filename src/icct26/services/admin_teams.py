@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from icct26.domain.admin.errors import team_not_found
-from icct26.domain.admin.ports import AdminUnitOfWork
+from icct26.domain.admin.ports import AdminUnitOfWork, AdminUnitOfWorkFactory
 from icct26.domain.admin.views import (
     MAX_PAGE_SIZE,
     Page,
     PlayerView,
     TeamQuery,
+    TeamSummary,
     TeamView,
 )
 from icct26.domain.audit import SYSTEM_ACTOR, Actor, AuditEntry
@@ -23,7 +24,7 @@ from icct26.domain.registration import StatusChange, TeamStatus, church_key, pla
 from icct26.services.document_links import DocumentLinks
 from icct26.services.waitlist import WaitingListPromoter
 
-UnitOfWorkFactory = Callable[[], AdminUnitOfWork]
+UnitOfWorkFactory = AdminUnitOfWorkFactory
 
 _EMAIL_KIND = {TeamStatus.CONFIRMED: EmailKind.TEAM_CONFIRMED, TeamStatus.REJECTED: EmailKind.TEAM_REJECTED}
 _ACTION = {TeamStatus.CONFIRMED: "team.confirm", TeamStatus.REJECTED: "team.reject"}
@@ -33,6 +34,15 @@ _ACTION = {TeamStatus.CONFIRMED: "team.confirm", TeamStatus.REJECTED: "team.reje
 class LinkedTeam:
     team: TeamView
     links: dict[str, str]  # document kind -> signed URL
+
+
+class ListedTeam(NamedTuple):
+    """A team of the review list with its document links (None when absent)."""
+
+    team: TeamSummary
+    payment_receipt: str | None
+    pastor_letter: str | None
+    group_photo: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +110,7 @@ class TeamReviewService:
         church: str | None = None,
         page: int = 1,
         page_size: int = 500,
-    ) -> Page[LinkedTeam]:
+    ) -> Page[ListedTeam]:
         check_page(page, page_size)
         query = TeamQuery(
             status=status,
@@ -109,9 +119,10 @@ class TeamReviewService:
             page=page,
             page_size=page_size,
         )
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:  # one statement (two for a page past the end)
             teams, total = await uow.teams.page(query)
-        items = [await self._linked(team, base_url, viewer) for team in teams]
+        links = self._links.for_summary
+        items = [ListedTeam(team, *await links(team, base_url, viewer)) for team in teams]
         return Page(items, total, page, page_size)
 
     async def team(self, team_id: str, *, base_url: str, viewer: Actor | None = None) -> LinkedTeamDetail:

@@ -76,7 +76,7 @@ class AuthService:
     async def current_user(self, user_id: int, token_version: int | None = None) -> AdminUser:
         """The caller's account; a deleted or deactivated account is no longer authorised, nor is a
         token issued before the account's last password, role or active change (`token_version`)."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:  # every staff request asks: one statement
             user = await uow.users.get(user_id)
         if user is None or not user.is_active:
             raise DomainError(ErrorCode.UNAUTHORIZED, "This account no longer has access")

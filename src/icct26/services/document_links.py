@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from icct26.domain.admin.views import DocumentRef, PlayerView, TeamView
+from icct26.domain.admin.views import DocumentRef, PlayerView, TeamSummary, TeamView
 from icct26.domain.audit import Actor
 from icct26.domain.ports import DocumentStore
 
@@ -32,6 +32,33 @@ class DocumentLinks:
         is recorded as `viewer`'s."""
         url = await self._store.url_for(storage_key, filename, ttl_seconds=self.ttl_seconds, viewer=viewer)
         return f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
+
+    async def for_summary(
+        self, team: TeamSummary, base_url: str, viewer: Actor | None = None
+    ) -> tuple[str | None, str | None, str | None]:
+        """URLs of the team's payment receipt, pastor letter and group photo (None when absent), named
+        as `for_team` names them. The review list asks for ~900 at once, so this path is flat: one
+        call to the store per link."""
+        base = base_url.rstrip("/")
+        return (
+            await self._named(
+                team.payment_receipt_key, "payment_receipt", team.payment_receipt_extension, base, viewer
+            ),
+            await self._named(
+                team.pastor_letter_key, "pastor_letter", team.pastor_letter_extension, base, viewer
+            ),
+            await self._named(team.group_photo_key, "group_photo", team.group_photo_extension, base, viewer),
+        )
+
+    async def _named(
+        self, key: str | None, kind: str, extension: str | None, base: str, viewer: Actor | None
+    ) -> str | None:
+        if key is None:
+            return None
+        url = await self._store.url_for(
+            key, f"{kind}.{extension}", ttl_seconds=self.ttl_seconds, viewer=viewer
+        )
+        return f"{base}{url}" if url.startswith("/") else url
 
     async def _links(
         self, refs: Mapping[str, DocumentRef], name: dict[str, str], base_url: str, viewer: Actor | None

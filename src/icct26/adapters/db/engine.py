@@ -66,6 +66,13 @@ class Database:
         event.listen(self.engine.sync_engine, "do_connect", _connect_or_report_outage)
         event.listen(self.engine.sync_engine.pool, "checkout", _ping_on_checkout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Sessions for a read of one statement: no BEGIN and no ROLLBACK around it (two of a read's
+        # four round trips; the connection is the same pool's, back in its default mode on return).
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

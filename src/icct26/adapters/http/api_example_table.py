@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from icct26.adapters.http.admin.wire import AdminTeamListItem
 from icct26.adapters.http.api_examples import Example
 
 ADMIN_EMAIL = "organiser@example.org"
@@ -305,6 +306,11 @@ def _admin_team(
     }
 
 
+def _list_item(team: dict[str, object]) -> dict[str, object]:
+    """The same team as the review list answers it: the dashboard's keys only (SPEC §3.2)."""
+    return {key: team[key] for key in AdminTeamListItem.__struct_fields__}
+
+
 def _admin_player(
     number: int, name: str, role: str, aadhar_token: str, subscription_token: str
 ) -> dict[str, object]:
@@ -584,8 +590,8 @@ EXAMPLES: dict[str, Example] = {
         {
             "success": True,
             "data": [
-                _ADMIN_TEAM_1,
-                _ADMIN_TEAM_2,
+                _list_item(_ADMIN_TEAM_1),
+                _list_item(_ADMIN_TEAM_2),
             ],
             "total": 3,
             "page": 1,

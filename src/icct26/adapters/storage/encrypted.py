@@ -21,7 +21,6 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
-from urllib.parse import quote
 
 from loguru import logger
 
@@ -37,11 +36,10 @@ from icct26.adapters.storage.encryption import (
     sealed_key_id,
 )
 from icct26.adapters.storage.remote import document_not_found, storage_unavailable
-from icct26.adapters.storage.signing import LinkSigner
+from icct26.adapters.storage.signing import LinkSigner, document_link
 from icct26.domain.audit import Actor
 from icct26.domain.ports import DocumentStore, FileToStore, StoredObject
 
-DOCUMENT_ROUTE = "/documents"
 # Scratch directories share the upload spools' prefix, so `icct26 documents sweep` removes the ones
 # a killed process left behind.
 SCRATCH_PREFIX = "upload-sealed-"
@@ -199,7 +197,7 @@ class EncryptedDocumentStore:
             return await self.inner.url_for(key, filename, ttl_seconds=ttl_seconds, public=True)
         # Only the app can decrypt: private links always come back to it, naming their viewer.
         token = self.signer.sign(key, ttl_seconds, viewer)
-        return f"{self.base_url}{DOCUMENT_ROUTE}/{token}/{quote(filename)}"
+        return document_link(self.base_url, token, filename)
 
     # --- key rotation -----------------------------------------------------------------------------
 

@@ -17,18 +17,16 @@ import shutil
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from loguru import logger
 
 from icct26.adapters.storage.remote import storage_unavailable
-from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner
+from icct26.adapters.storage.signing import PUBLIC_LINK_TTL_SECONDS, LinkSigner, document_link
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode, NotFound
 from icct26.domain.ports import FileToStore, StoredObject
 
 CHUNK = 256 * 1024
-DOCUMENT_ROUTE = "/documents"
 
 
 def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
@@ -142,4 +140,4 @@ class LocalDocumentStore:
     ) -> str:
         # Public (gallery) links are signed too, just long-lived: nothing is listable.
         token = self.signer.sign(key, PUBLIC_LINK_TTL_SECONDS if public else ttl_seconds, viewer)
-        return f"{self.base_url}{DOCUMENT_ROUTE}/{token}/{quote(filename)}"
+        return document_link(self.base_url, token, filename)

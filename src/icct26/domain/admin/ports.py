@@ -14,6 +14,7 @@ from icct26.domain.admin.views import (
     PlayerView,
     TeamDetail,
     TeamQuery,
+    TeamSummary,
     TeamView,
 )
 from icct26.domain.audit import AuditLog
@@ -25,8 +26,8 @@ from icct26.domain.registration.ports import WaitingList
 class TeamReviewRepository(Protocol):
     """Teams as organisers see them. Every read is a fixed number of queries, whatever the size."""
 
-    async def page(self, query: TeamQuery) -> tuple[list[TeamView], int]:
-        """One page of teams matching `query`, and how many match in total."""
+    async def page(self, query: TeamQuery) -> tuple[list[TeamSummary], int]:
+        """One page of teams matching `query`, and how many match in total (one statement)."""
         ...
 
     async def detail(self, team_id: str) -> TeamDetail | None: ...
@@ -141,4 +142,14 @@ class AdminUnitOfWork(Protocol):
 
     async def __aexit__(self, *exc_info: object) -> None: ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Raises RuntimeError in a read-only unit of work (see AdminUnitOfWorkFactory)."""
+        ...
+
+
+class AdminUnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> AdminUnitOfWork:
+        """A unit of work; `read_only` for a use case that reads with one statement: it runs outside
+        a transaction (no BEGIN and ROLLBACK round trips), so two statements would not share a
+        snapshot, and it has nothing to commit."""
+        ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from icct26.domain.registration import TeamStatus
 
@@ -55,6 +55,67 @@ class TeamView:
     documents_purged_at: datetime | None = None
     review_notes: str = ""  # the change request's items, one "document (player): note" per line
     review_deadline: datetime | None = None
+
+
+class TeamSummary(NamedTuple):
+    """A team as the review list shows it: what the dashboard's card reads (FRONTEND_CONTRACT §2.3),
+    and its three team documents (key and extension; None when absent).
+
+    A flat tuple rather than a `TeamView`: a list page holds up to 1,000 teams, and a tuple whose
+    fields follow the query's columns is built from a row in one step (`TeamSummary._make`), where
+    a view with nested contacts and documents cost more than the rest of the request.
+    """
+
+    team_id: str
+    name: str
+    church_name: str
+    captain_name: str
+    captain_phone: str
+    captain_email: str
+    captain_whatsapp: str | None
+    vice_name: str
+    vice_phone: str
+    vice_email: str
+    vice_whatsapp: str | None
+    player_count: int
+    status: str  # a TeamStatus value
+    submitted_at: datetime
+    payment_receipt_key: str | None
+    payment_receipt_extension: str | None
+    pastor_letter_key: str | None
+    pastor_letter_extension: str | None
+    group_photo_key: str | None
+    group_photo_extension: str | None
+
+    @classmethod
+    def of(cls, team: TeamView) -> TeamSummary:
+        """The summary of a full view."""
+        cap, vice = team.captain, team.vice_captain
+        documents = (_key_and_extension(team.documents.get(kind)) for kind in TEAM_DOCUMENT_KINDS)
+        return cls(
+            team.team_id,
+            team.name,
+            team.church_name,
+            cap.name,
+            cap.phone,
+            cap.email,
+            cap.whatsapp,
+            vice.name,
+            vice.phone,
+            vice.email,
+            vice.whatsapp,
+            team.player_count,
+            team.status.value,
+            team.submitted_at,
+            *(part for document in documents for part in document),
+        )
+
+
+TEAM_DOCUMENT_KINDS = ("payment_receipt", "pastor_letter", "group_photo")  # TeamSummary's order
+
+
+def _key_and_extension(ref: DocumentRef | None) -> tuple[str | None, str | None]:
+    return (None, None) if ref is None else (ref.storage_key, ref.extension)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,14 @@ from litestar.response import Stream
 from msgspec import Meta
 
 from icct26.adapters.http.admin.lifecycle import DocumentOut, DuplicateOut, review_details
-from icct26.adapters.http.admin.wire import AdminPlayerOut, AdminTeamOut, admin_player_out, admin_team_out
+from icct26.adapters.http.admin.wire import (
+    AdminPlayerOut,
+    AdminTeamListItem,
+    AdminTeamOut,
+    admin_player_out,
+    admin_team_list_item,
+    admin_team_out,
+)
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.openapi_docs import (
@@ -49,7 +56,7 @@ TeamId = Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", ma
 
 class TeamListResponse(msgspec.Struct):
     success: bool
-    data: list[AdminTeamOut]
+    data: list[AdminTeamListItem]
     total: int
     page: int
     page_size: int
@@ -123,8 +130,9 @@ class AdminTeamsController(Controller):
         "/",
         operation_id="adminListTeams",
         summary="List registrations for review (filters, paging)",
-        description="Each team carries camelCase and snake_case keys, nested `captain`/`viceCaptain`, and "
-        "signed, short-lived document URLs (null when absent). Two SQL statements per page.",
+        description="Each team carries the dashboard's camelCase keys, nested `captain`/`viceCaptain`, and "
+        "signed, short-lived document URLs (null when absent); the team detail has every field in both "
+        "spellings, the roster and the status history. One SQL statement per page.",
         responses={
             **success_response(TeamListResponse, "One page of teams in team-ID order"),
             **problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
@@ -162,7 +170,7 @@ class AdminTeamsController(Controller):
         tz = settings.tournament.timezone
         return TeamListResponse(
             success=True,
-            data=[admin_team_out(item, tz) for item in result.items],
+            data=[admin_team_list_item(item, tz) for item in result.items],
             total=result.total,
             page=result.page,
             page_size=result.page_size,

@@ -1,5 +1,6 @@
 """Wire shapes of the review API. The existing frontend reads camelCase and snake_case keys with
-fallbacks (FRONTEND_CONTRACT §2.3-2.8), so team and player objects carry both spellings."""
+fallbacks (FRONTEND_CONTRACT §2.3-2.8), so team and player objects carry both spellings; the review
+list sends the keys SPEC §3.2 lists for it (camelCase), which the dashboard reads first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import msgspec
 
 from icct26.domain.admin.users import AdminUser
 from icct26.domain.admin.views import AuditView, ChurchView, ContactView, PlayerView, TeamView
-from icct26.services.admin_teams import LinkedPlayer, LinkedTeam
+from icct26.services.admin_teams import LinkedPlayer, LinkedTeam, ListedTeam
 
 
 class ContactOut(msgspec.Struct):
@@ -85,6 +86,35 @@ class AdminTeamOut(msgspec.Struct):
     documents_note: str | None = None
     # The open (or last) change request: {items: [{document, player_id, note, answered_at}], deadline}.
     review: ReviewOut | None = None
+
+
+class AdminTeamListItem(msgspec.Struct):
+    """A team of the review list: the keys SPEC §3.2 and FRONTEND_CONTRACT §2.3/§10.6 name for it.
+
+    The dashboard reads each camelCase key first, so the snake_case twins of the detail view would
+    never be read here; they, the status history and the purge note stay in the team detail, which
+    the dashboard fetches for every team anyway. A 300-team page is half the size for it.
+    """
+
+    teamId: str
+    teamName: str
+    churchName: str
+    captainName: str
+    captainPhone: str
+    captainEmail: str
+    captainWhatsapp: str | None
+    viceCaptainName: str
+    viceCaptainPhone: str
+    viceCaptainEmail: str
+    viceCaptainWhatsapp: str | None
+    captain: ContactOut
+    viceCaptain: ContactOut
+    playerCount: int
+    registrationDate: str
+    registrationStatus: str
+    paymentReceipt: str | None
+    pastorLetter: str | None
+    groupPhoto: str | None
 
 
 class AdminPlayerOut(msgspec.Struct):
@@ -230,6 +260,31 @@ def admin_team_out(linked: LinkedTeam, tz: tzinfo) -> AdminTeamOut:
         documents_purged_at=purged_at,
         documentsNote=purged_note,
         documents_note=purged_note,
+    )
+
+
+def admin_team_list_item(listed: ListedTeam, tz: tzinfo) -> AdminTeamListItem:
+    team = listed.team
+    return AdminTeamListItem(
+        teamId=team.team_id,
+        teamName=team.name,
+        churchName=team.church_name,
+        captainName=team.captain_name,
+        captainPhone=team.captain_phone,
+        captainEmail=team.captain_email,
+        captainWhatsapp=team.captain_whatsapp,
+        viceCaptainName=team.vice_name,
+        viceCaptainPhone=team.vice_phone,
+        viceCaptainEmail=team.vice_email,
+        viceCaptainWhatsapp=team.vice_whatsapp,
+        captain=ContactOut(team.captain_name, team.captain_phone, team.captain_email, team.captain_whatsapp),
+        viceCaptain=ContactOut(team.vice_name, team.vice_phone, team.vice_email, team.vice_whatsapp),
+        playerCount=team.player_count,
+        registrationDate=team.submitted_at.astimezone(tz).isoformat(),
+        registrationStatus=team.status,
+        paymentReceipt=listed.payment_receipt,
+        pastorLetter=listed.pastor_letter,
+        groupPhoto=listed.group_photo,
     )
 
 
