@@ -328,9 +328,9 @@ def documents_sweep() -> None:
     settings = _settings()
     report = run_with_container(settings, run)
     click.echo(f"scanned {report.scanned} stored objects, deleted {report.deleted} orphans")
-    # Upload spool directories of requests whose process was killed mid-request.
+    # Upload temp files of requests whose process was killed mid-request.
     spools = remove_stale_spools(settings.data_path / "tmp", settings.orphan_grace_minutes * 60)
-    click.echo(f"removed {spools} stale upload spool directories")
+    click.echo(f"removed {spools} stale upload spools")
 
 
 @documents.command("purge")

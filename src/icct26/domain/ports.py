@@ -23,6 +23,9 @@ class FileToStore:
     key: str
     source: Path
     content_type: str
+    # The source holds the store's at-rest form already (sealed by the store's own sealer while it was
+    # uploaded): the store keeps it as it is instead of encrypting it again.
+    sealed: bool = False
 
 
 class DocumentStore(Protocol):

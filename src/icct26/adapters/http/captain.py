@@ -22,7 +22,7 @@ from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.errors import request_id_of
 from icct26.adapters.http.middleware.policy import REGISTRATION, route_policy
 from icct26.adapters.http.middleware.rate_limit import client_ip
-from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart
+from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart, spool_sealer
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
 from icct26.config import Settings
 from icct26.domain.audit import Actor
@@ -113,7 +113,9 @@ def upload_limits(settings: Settings) -> MultipartLimits:
 
 
 async def read_captain_upload(request: Request[Any, Any, Any], settings: Settings) -> SpooledForm:
-    return await read_multipart(request, upload_limits(settings), settings.data_path / "tmp")
+    return await read_multipart(
+        request, upload_limits(settings), settings.data_path / "tmp", spool_sealer(request)
+    )
 
 
 async def get_team(

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.middleware.idempotency import idempotency_claim
 from icct26.adapters.http.middleware.policy import REGISTRATION, Idempotent, route_policy
-from icct26.adapters.http.multipart import MultipartLimits, read_multipart
+from icct26.adapters.http.multipart import MultipartLimits, read_multipart, spool_sealer
 from icct26.adapters.http.openapi_docs import problem_responses, registration_form_operation
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
@@ -147,7 +147,8 @@ async def register_team(
         max_file_bytes=settings.max_file_bytes,
         max_parts=settings.max_multipart_parts,
     )
-    async with await read_multipart(request, limits, settings.data_path / "tmp") as form:
+    spool = settings.data_path / "tmp"
+    async with await read_multipart(request, limits, spool, spool_sealer(request)) as form:
         # Under a key, the 201's receipt is recorded in the team's own transaction, so a crash right
         # after the commit still leaves it for the client's retry.
         receipt = await registration.register(form.fields, form.files, idempotency_claim(request))
