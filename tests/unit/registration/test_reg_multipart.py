@@ -221,6 +221,14 @@ async def test_refusals_leave_no_temp_files(
 
 
 @pytest.mark.asyncio
+async def test_a_spool_the_disk_refuses_is_storage_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "spool").write_bytes(b"")  # a file where the spool directory must be
+    with pytest.raises(DomainError) as refused:
+        await read(FakeRequest(SAMPLE), tmp_path, sealed=True)
+    assert refused.value.code is ErrorCode.STORAGE_UNAVAILABLE
+
+
+@pytest.mark.asyncio
 async def test_a_long_text_field_names_the_field(tmp_path: Path) -> None:
     with pytest.raises(DomainError) as refused:
         await read(FakeRequest(body(part("captain_email", b"a" * 500))), tmp_path)

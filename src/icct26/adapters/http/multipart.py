@@ -33,12 +33,14 @@ from typing import IO, Any, Self
 from litestar import Request
 from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from loguru import logger
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from icct26.adapters.http.dependencies import SERVICES_STATE_KEY
 from icct26.adapters.storage.encrypted import upload_sealer
 from icct26.adapters.storage.encryption import Sealer
+from icct26.adapters.storage.remote import storage_unavailable
 from icct26.domain.errors import DomainError, ErrorCode, FieldError, ValidationFailed
 from icct26.domain.registration import UploadInfo
 from icct26.services.document_files import SpooledUpload
@@ -80,7 +82,7 @@ SPOOL_PREFIX = "upload-"
 
 def _unlink_all(paths: list[Path]) -> None:
     for path in paths:
-        with contextlib.suppress(OSError):  # never created, or already moved away by the store
+        with contextlib.suppress(OSError):  # never created (its part was refused first), or gone
             path.unlink()
 
 
@@ -348,6 +350,9 @@ async def read_multipart(
             raise _body_too_large(limits.max_body_bytes) from None
         if isinstance(exc, InternalServerException):  # Litestar: the client went away mid-body
             raise _malformed("The request body ended before it was complete") from None
+        if isinstance(exc, OSError):  # the spool's disk refused a write (full, read-only)
+            logger.warning("upload spool write failed: {}", type(exc).__name__)
+            raise storage_unavailable() from None
         raise
     return form
 
