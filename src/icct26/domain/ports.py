@@ -49,7 +49,8 @@ class DocumentStore(Protocol):
 
     async def put_files(self, files: Sequence[FileToStore]) -> None:
         """`put_file` for each of `files` (a registration's documents). When it raises, any of them
-        may have been stored: the caller deletes every key."""
+        may have been stored: the caller deletes every key. A file marked `sealed` is kept as it is;
+        a store that wraps another passes each `FileToStore` on whole, so the mark is not lost."""
         ...
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
