@@ -332,11 +332,11 @@ def documents_sweep() -> None:
     settings = _settings()
     report = run_with_container(settings, run)
     click.echo(f"scanned {report.scanned} stored objects, deleted {report.deleted} orphans")
-    # Upload spool directories of requests whose process was killed mid-request.
+    # Upload temp files of requests whose process was killed mid-request.
     spools = remove_stale_spools(
         settings.runtime.data_path / "tmp", settings.documents.orphan_grace_minutes * 60
     )
-    click.echo(f"removed {spools} stale upload spool directories")
+    click.echo(f"removed {spools} stale upload spools")
 
 
 @documents.command("purge")

@@ -181,7 +181,7 @@ def spool(form: RegistrationForm, directory: Path) -> tuple[dict[str, str], dict
     import hashlib
 
     from icct26.domain.registration import UploadInfo
-    from icct26.services.registration import SpooledUpload
+    from icct26.services.document_files import SpooledUpload
 
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, SpooledUpload] = {}

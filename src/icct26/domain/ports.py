@@ -23,6 +23,9 @@ class FileToStore:
     key: str
     source: Path
     content_type: str
+    # The source holds the store's at-rest form already (sealed by the store's own sealer while it was
+    # uploaded): the store keeps it as it is instead of encrypting it again.
+    sealed: bool = False
 
 
 class DocumentStore(Protocol):
@@ -46,7 +49,8 @@ class DocumentStore(Protocol):
 
     async def put_files(self, files: Sequence[FileToStore]) -> None:
         """`put_file` for each of `files` (a registration's documents). When it raises, any of them
-        may have been stored: the caller deletes every key."""
+        may have been stored: the caller deletes every key. A file marked `sealed` is kept as it is;
+        a store that wraps another passes each `FileToStore` on whole, so the mark is not lost."""
         ...
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:

@@ -7,20 +7,37 @@ commit that points at them; a failure part-way must leave no half of the batch b
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from loguru import logger
 
 from icct26.domain.ports import DocumentStore, FileToStore
+from icct26.domain.registration import UploadInfo
 from icct26.domain.registration.ports import StoredUpload
 
 
-async def store_documents(store: DocumentStore, documents: list[StoredUpload], sources: list[Path]) -> None:
-    """Store each document from its source file, or, when any fails, delete the batch and re-raise."""
+@dataclass(frozen=True, slots=True)
+class SpooledUpload:
+    """An uploaded file waiting on local disk, with what the HTTP layer learnt while spooling it.
+
+    `sealed`: the file holds the store's at-rest form already (encrypted by the store's own sealer
+    while it was received); `info` always describes the plaintext."""
+
+    info: UploadInfo
+    path: Path
+    sealed: bool = False
+
+
+async def store_documents(
+    store: DocumentStore, documents: list[StoredUpload], sources: Sequence[SpooledUpload]
+) -> None:
+    """Store each document from its spooled file, or, when any fails, delete the batch and re-raise."""
     try:
         await store.put_files(
             [
-                FileToStore(doc.storage_key, source, doc.content_type)
+                FileToStore(doc.storage_key, source.path, doc.content_type, sealed=source.sealed)
                 for doc, source in zip(documents, sources, strict=True)
             ]
         )

@@ -39,8 +39,8 @@ from icct26.domain.registration.ports import (
     StoredUpload,
     TeamLifecycle,
 )
-from icct26.services.document_files import discard_documents, store_documents
-from icct26.services.registration import SpooledUpload, utc_now
+from icct26.services.document_files import SpooledUpload, discard_documents, store_documents
+from icct26.services.registration import utc_now
 from icct26.services.waitlist import WaitingListPromoter, queue_position
 
 
@@ -406,7 +406,7 @@ class TeamLifecycleService:
                     original_name=upload.info.safe_filename,
                 )
             )
-        await store_documents(self._store, stored, [upload.path for _, upload, _ in checked])
+        await store_documents(self._store, stored, [upload for _, upload, _ in checked])
         return stored
 
     @staticmethod

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 
 from loguru import logger
 
@@ -30,7 +29,6 @@ from icct26.domain.registration import (
     RegistrationWindow,
     RosterRules,
     TeamStatus,
-    UploadInfo,
     format_player_id,
     format_team_id,
     parse_registration_form,
@@ -45,7 +43,7 @@ from icct26.domain.registration.ports import (
     RegistrationUnitOfWork,
     StoredUpload,
 )
-from icct26.services.document_files import discard_documents, store_documents
+from icct26.services.document_files import SpooledUpload, discard_documents, store_documents
 from icct26.services.waitlist import WaitlistPolicy, queue_position
 
 Clock = Callable[[], datetime]
@@ -55,14 +53,6 @@ UnitOfWorkFactory = Callable[[], RegistrationUnitOfWork]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class SpooledUpload:
-    """An uploaded file waiting on local disk, with what the HTTP layer learnt while spooling it."""
-
-    info: UploadInfo
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -314,9 +304,7 @@ class RegistrationService:
             )
             for upload in draft.uploads()
         ]
-        await store_documents(
-            self._store, stored, [files[upload.info.field].path for upload in draft.uploads()]
-        )
+        await store_documents(self._store, stored, [files[upload.info.field] for upload in draft.uploads()])
         return stored
 
     def _email_context(self, team: NewTeam, receipt: RegistrationReceipt) -> dict[str, object]:

@@ -106,7 +106,7 @@ async def test_orphan_sweep_removes_only_old_unreferenced_objects(
     (uploads / "upload-running").mkdir()
     code, out, err = await icct26(container.settings, "documents", "sweep", cwd=tmp_path)
     assert code == 0, err
-    assert "deleted 1 orphans" in out and "removed 1 stale upload spool directories" in out
+    assert "deleted 1 orphans" in out and "removed 1 stale upload spools" in out
     assert await stored_keys(store) == kept | {"gallery/photo.png"}
     assert [p.name for p in uploads.iterdir()] == ["upload-running"]
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
-from icct26.adapters.storage.remote import put_each
 from icct26.bootstrap import Container
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import FileToStore
@@ -75,17 +74,17 @@ class HookedStore:
         self.writes = 0
 
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
-        self.writes += 1
-        if self.hook is not None:
-            hook, self.hook = self.hook, None
-            await hook()
-        if self.writes == self.fail_on_write:
-            await self.inner.put_file(key, source, content_type)  # half written, then the backend fails
-            raise DomainError(ErrorCode.STORAGE_UNAVAILABLE, "Document storage is unreachable")
-        await self.inner.put_file(key, source, content_type)
+        await self.put_files([FileToStore(key, source, content_type)])
 
     async def put_files(self, files: Sequence[FileToStore]) -> None:
-        await put_each(self, files)  # through this double's put_file, one at a time
+        for item in files:  # one at a time, each passed on as it came (sealed uploads stay sealed)
+            self.writes += 1
+            if self.hook is not None:
+                hook, self.hook = self.hook, None
+                await hook()
+            await self.inner.put_files([item])
+            if self.writes == self.fail_on_write:  # written, then the backend fails
+                raise DomainError(ErrorCode.STORAGE_UNAVAILABLE, "Document storage is unreachable")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

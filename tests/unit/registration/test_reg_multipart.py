@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart
+from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart, remove_stale_spools
+from icct26.adapters.storage.encryption import MAGIC, Keyring, Sealer, open_bytes
 from icct26.domain.errors import DomainError, ErrorCode
 
 BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
@@ -58,8 +60,18 @@ SAMPLE = body(
 )
 
 
-async def read(request: FakeRequest, tmp_path: Path, limits: MultipartLimits = LIMITS) -> SpooledForm:
-    return await read_multipart(request, limits, tmp_path / "spool")  # type: ignore[arg-type]
+RING = Keyring([("k1", b"\x07" * 32)])
+
+
+def sealer() -> Sealer:
+    return Sealer(RING, record_size=300)  # small records: the sample file spans several
+
+
+async def read(
+    request: FakeRequest, tmp_path: Path, limits: MultipartLimits = LIMITS, *, sealed: bool = False
+) -> SpooledForm:
+    seal = sealer if sealed else None
+    return await read_multipart(request, limits, tmp_path / "spool", seal)  # type: ignore[arg-type]
 
 
 def leftovers(tmp_path: Path) -> list[Path]:
@@ -77,8 +89,8 @@ async def test_fields_and_spooled_files(tmp_path: Path) -> None:
     assert letter.info.size == len(PNG)
     assert letter.info.head == PNG[:16]
     assert letter.info.sha256 == hashlib.sha256(PNG).hexdigest()
-    assert letter.path.read_bytes() == PNG
-    assert letter.path.parent == form.directory and form.directory.parent == tmp_path / "spool"
+    assert letter.path.read_bytes() == PNG and not letter.sealed
+    assert letter.path.parent == tmp_path / "spool"
     assert form.files["group_photo"].info.is_absent
     assert form.file_hashes["pastor_letter"] == letter.info.sha256
     await form.aclose()
@@ -107,6 +119,58 @@ async def test_an_oversized_file_is_measured_not_kept(tmp_path: Path) -> None:
         assert info.size == len(big)  # the form parser reports file_too_large from this
         assert info.sha256 == hashlib.sha256(big).hexdigest()
         assert form.files["receipt"].path.stat().st_size == LIMITS.max_file_bytes
+
+
+@pytest.mark.asyncio
+async def test_files_are_sealed_as_they_arrive(tmp_path: Path) -> None:
+    form = await read(FakeRequest(SAMPLE, chunk=50), tmp_path, sealed=True)
+    letter = form.files["pastor_letter"]
+    on_disk = letter.path.read_bytes()
+    assert letter.sealed and on_disk.startswith(MAGIC)
+    assert not any(PNG[i : i + 16] in on_disk for i in range(len(PNG) - 16))  # no plaintext run
+    assert open_bytes(RING, [on_disk]) == PNG
+    # What the form parser checks describes the plaintext.
+    assert letter.info.size == len(PNG) and letter.info.head == PNG[:16]
+    assert letter.info.sha256 == hashlib.sha256(PNG).hexdigest()
+    assert form.files["group_photo"].info.is_absent
+    await form.aclose()
+    assert leftovers(tmp_path) == []
+
+
+@given(chunk=st.integers(min_value=1, max_value=len(SAMPLE)))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_chunking_seals_the_same_plaintext(tmp_path: Path, chunk: int) -> None:
+    async def run() -> bytes:
+        async with await read(FakeRequest(SAMPLE, chunk=chunk), tmp_path, sealed=True) as form:
+            return open_bytes(RING, [form.files["pastor_letter"].path.read_bytes()])
+
+    assert asyncio.run(run()) == PNG
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.asyncio
+async def test_an_oversized_sealed_file_keeps_only_the_limit(tmp_path: Path) -> None:
+    big = PNG + b"\0" * 5000
+    request = FakeRequest(body(part("receipt", big, "r.png", "image/png")))
+    async with await read(request, tmp_path, sealed=True) as form:
+        upload = form.files["receipt"]
+        assert upload.info.size == len(big)
+        assert open_bytes(RING, [upload.path.read_bytes()]) == big[: LIMITS.max_file_bytes]
+
+
+def test_stale_spools_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "upload-0a1b-001").write_bytes(b"x")
+    (spool / "upload-sealed-xyz").mkdir()
+    (spool / "upload-sealed-xyz" / "0.sealed").write_bytes(b"x")
+    for path in spool.iterdir():
+        os.utime(path, (0, 0))
+    (spool / "upload-running-001").write_bytes(b"x")
+    (spool / "unrelated").write_bytes(b"x")
+    os.utime(spool / "unrelated", (0, 0))
+    assert remove_stale_spools(spool, older_than_seconds=3600) == 2
+    assert sorted(p.name for p in spool.iterdir()) == ["unrelated", "upload-running-001"]
 
 
 @pytest.mark.parametrize(
@@ -145,11 +209,23 @@ async def test_an_oversized_file_is_measured_not_kept(tmp_path: Path) -> None:
     ],
 )
 @pytest.mark.asyncio
-async def test_refusals_leave_no_temp_files(tmp_path: Path, request_: FakeRequest, code: ErrorCode) -> None:
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+@pytest.mark.asyncio
+async def test_refusals_leave_no_temp_files(
+    tmp_path: Path, request_: FakeRequest, code: ErrorCode, sealed: bool
+) -> None:
     with pytest.raises(DomainError) as refused:
-        await read(request_, tmp_path)
+        await read(request_, tmp_path, sealed=sealed)
     assert refused.value.code is code
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.asyncio
+async def test_a_spool_the_disk_refuses_is_storage_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "spool").write_bytes(b"")  # a file where the spool directory must be
+    with pytest.raises(DomainError) as refused:
+        await read(FakeRequest(SAMPLE), tmp_path, sealed=True)
+    assert refused.value.code is ErrorCode.STORAGE_UNAVAILABLE
 
 
 @pytest.mark.asyncio

@@ -76,6 +76,10 @@ _TEAMS, _PLAYERS = cast(Table, TeamRecord.__table__), cast(Table, PlayerRecord._
 _INSERT_TEAM = insert(_TEAMS).returning(_TEAMS.c.id)
 _INSERT_PLAYERS = insert(_PLAYERS).returning(_PLAYERS.c.id, _PLAYERS.c.position)
 _DOCUMENTS = cast(Table, DocumentRecord.__table__)
+# Given a list of rows, an INSERT with RETURNING is sent as one multi-row statement ("insertmanyvalues")
+# compiled once; rows put in the statement's VALUES instead make a new statement to compile every time
+# (~5 ms of CPU for 25 documents), and without RETURNING asyncpg runs it once per row.
+_INSERT_DOCUMENTS = insert(_DOCUMENTS).returning(_DOCUMENTS.c.id)
 
 
 class SqlTeamRegistrations:
@@ -173,9 +177,7 @@ class SqlTeamRegistrations:
             for doc in team.documents
         ]
         if documents:
-            # Rows in the statement's VALUES: an INSERT without RETURNING given a list of parameter sets
-            # is an executemany, which asyncpg runs once per row (25-33 statements on the server).
-            await self._session.execute(insert(_DOCUMENTS).values(documents))
+            await self._session.execute(_INSERT_DOCUMENTS, documents)
         return team_pk
 
     async def confirmed(self) -> list[PublicTeam]:

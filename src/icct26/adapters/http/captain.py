@@ -18,15 +18,17 @@ from litestar.params import Parameter
 from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import ReviewItemOut
-from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.dependencies import StorageDependency, provide
 from icct26.adapters.http.errors import request_id_of
 from icct26.adapters.http.middleware.policy import REGISTRATION, route_policy
 from icct26.adapters.http.middleware.rate_limit import client_ip
 from icct26.adapters.http.multipart import MultipartLimits, SpooledForm, read_multipart
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.storage.encrypted import upload_sealer
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import DomainError, ErrorCode
+from icct26.domain.ports import DocumentStore
 from icct26.services.lifecycle import CaptainView, TeamLifecycleService
 
 C = ErrorCode
@@ -112,8 +114,11 @@ def upload_limits(settings: Settings) -> MultipartLimits:
     )
 
 
-async def read_captain_upload(request: Request[Any, Any, Any], settings: Settings) -> SpooledForm:
-    return await read_multipart(request, upload_limits(settings), settings.runtime.data_path / "tmp")
+async def read_captain_upload(
+    request: Request[Any, Any, Any], settings: Settings, storage: DocumentStore
+) -> SpooledForm:
+    spool = settings.runtime.data_path / "tmp"
+    return await read_multipart(request, upload_limits(settings), spool, upload_sealer(storage))
 
 
 async def get_team(
@@ -126,10 +131,11 @@ async def upload_documents(
     request: Request[Any, Any, Any],
     lifecycle: NamedDependency[TeamLifecycleService],
     settings: NamedDependency[Settings],
+    storage: StorageDependency,
     token: Token,
 ) -> AmendedOut:
     lifecycle.check_link(token)  # a bad link is refused before the body is read
-    async with await read_captain_upload(request, settings) as form:
+    async with await read_captain_upload(request, settings, storage) as form:
         result = await lifecycle.amend(token, form.files, captain_actor(request))
     return AmendedOut(True, result.status.value, result.items_remaining)
 
@@ -199,7 +205,7 @@ def captain_router(settings: Settings) -> Router:
     return Router(
         path="/api/captain",
         route_handlers=handlers,
-        dependencies=provide("lifecycle", "settings"),
+        dependencies=provide("lifecycle", "settings", "storage"),
         cache_control=CacheControlHeader(no_store=True),  # the team's own data
         tags=["captain"],
     )

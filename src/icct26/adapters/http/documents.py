@@ -19,10 +19,10 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import Dependency, Parameter
+from litestar.params import Parameter
 from litestar.response import Stream
 
-from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.dependencies import StorageDependency, provide
 from icct26.adapters.http.middleware.asgi import request_id_of
 from icct26.adapters.http.middleware.policy import route_policy
 from icct26.adapters.http.middleware.rate_limit import client_ip
@@ -31,7 +31,6 @@ from icct26.adapters.storage.signing import LinkSigner
 from icct26.config import Settings
 from icct26.domain.document_access import DocumentView
 from icct26.domain.errors import DomainError, ErrorCode
-from icct26.domain.ports import DocumentStore
 from icct26.services.document_access import DocumentAccessService
 
 _MAGIC = (
@@ -106,7 +105,7 @@ async def get_document(
     request: Request[Any, Any, Any],
     signer: NamedDependency[LinkSigner],
     settings: NamedDependency[Settings],
-    storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
+    storage: StorageDependency,
     document_access: NamedDependency[DocumentAccessService],
     token: Annotated[str, Parameter(description="Signed token from a document URL", max_length=1024)],
     filename: Annotated[str, Parameter(description="Display name ending in the real extension")],

@@ -5,6 +5,12 @@ ASGI stream and fed to python-multipart's push parser; each file part is written
 file while its sha256, size and first bytes (for type sniffing) are computed on the way. Memory
 stays bounded by the chunk size, whatever the body size.
 
+When the document store encrypts at rest, each file part is sealed as it arrives (`seal`: the
+store's own sealer, a record at a time) and its temp file is what the store keeps: every byte is
+written once, and no plaintext reaches the disk. The hash, size and head describe the plaintext.
+Temp files are named `upload-<random>-<part>` directly in the spool root (no directory per
+request: creating one costs as much as creating a file).
+
 Limits are enforced while streaming: total body, number of parts, text field size. A file over
 MAX_FILE_BYTES is not an abort: its size is recorded (the rest is not kept) so the form parser can
 report it together with every other field error.
@@ -13,9 +19,10 @@ report it together with every other field error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +33,15 @@ from typing import IO, Any, Self
 from litestar import Request
 from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from loguru import logger
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
+from icct26.adapters.storage.encryption import Sealer
+from icct26.adapters.storage.remote import storage_unavailable
 from icct26.domain.errors import DomainError, ErrorCode, FieldError, ValidationFailed
 from icct26.domain.registration import UploadInfo
-from icct26.services.registration import SpooledUpload
+from icct26.services.document_files import SpooledUpload
 
 MIB = 1024 * 1024
 TEXT_FIELD_MAX_BYTES = 4096  # the longest legitimate value (an email) is 254 characters
@@ -65,20 +75,41 @@ def _body_too_large(limit: int) -> DomainError:
     )
 
 
+SPOOL_PREFIX = "upload-"
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):  # never created (its part was refused first), or gone
+            path.unlink()
+
+
 class SpooledForm:
     """The text fields and spooled files of one request; `aclose()` deletes the temp files."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.fields: dict[str, str] = {}
         self.files: dict[str, SpooledUpload] = {}
+        self._prefix = f"{SPOOL_PREFIX}{secrets.token_hex(8)}-"
+        self._paths: list[Path] = []
+
+    def new_path(self, number: int) -> Path:
+        """The temp file of part `number` (created by the caller), deleted by `aclose()`."""
+        if not self._paths:
+            self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{self._prefix}{number:03d}"
+        self._paths.append(path)
+        return path
 
     @property
     def file_hashes(self) -> dict[str, str]:
         return {name: upload.info.sha256 for name, upload in self.files.items()}
 
     async def aclose(self) -> None:
-        await asyncio.to_thread(shutil.rmtree, self.directory, ignore_errors=True)
+        paths, self._paths = self._paths, []
+        if paths:
+            await asyncio.to_thread(_unlink_all, paths)
 
     async def __aenter__(self) -> Self:
         return self
@@ -109,13 +140,16 @@ class _TextPart:
 
 
 class _FilePart:
-    def __init__(self, name: str, filename: str, content_type: str, path: Path, max_bytes: int) -> None:
+    def __init__(
+        self, name: str, filename: str, content_type: str, path: Path, max_bytes: int, sealer: Sealer | None
+    ) -> None:
         self.name = name
         self.filename = filename
         self.content_type = content_type
         self.path = path
         self.max_bytes = max_bytes
-        self.handle: IO[bytes] | None = path.open("wb")
+        self.sealer = sealer
+        self.handle: IO[bytes] | None = path.open("xb")
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = bytearray()
@@ -126,16 +160,22 @@ class _FilePart:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
         # Past the limit the file will be refused; keep counting (for the message) but stop writing.
         if self.size < self.max_bytes and self.handle is not None:
-            self.handle.write(chunk[: self.max_bytes - self.size])
+            kept = chunk[: self.max_bytes - self.size]
+            if self.sealer is None:
+                self.handle.write(kept)
+            else:
+                self.handle.writelines(self.sealer.feed(kept))
         self.size += len(chunk)
 
-    def close(self) -> None:
+    def close(self, *, complete: bool = False) -> None:
         if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+            handle, self.handle = self.handle, None
+            with handle:
+                if complete and self.sealer is not None:
+                    handle.writelines(self.sealer.finish())
 
     def upload(self) -> SpooledUpload:
-        self.close()
+        self.close(complete=True)
         info = UploadInfo(
             field=self.name,
             filename=self.filename,
@@ -144,7 +184,7 @@ class _FilePart:
             head=bytes(self.head),
             sha256=self.digest.hexdigest(),
         )
-        return SpooledUpload(info, self.path)
+        return SpooledUpload(info, self.path, sealed=self.sealer is not None)
 
 
 def _header_text(raw: bytes) -> str:
@@ -155,9 +195,10 @@ def _header_text(raw: bytes) -> str:
 class _Spooler:
     """python-multipart callbacks that fill a SpooledForm (run in a worker thread, one at a time)."""
 
-    def __init__(self, form: SpooledForm, limits: MultipartLimits) -> None:
+    def __init__(self, form: SpooledForm, limits: MultipartLimits, seal: Callable[[], Sealer] | None) -> None:
         self.form = form
         self.limits = limits
+        self.seal = seal
         self.parts = 0
         self.header_name = bytearray()
         self.header_value = bytearray()
@@ -205,10 +246,11 @@ class _Spooler:
         if name in self.form.fields or name in self.form.files:
             raise _malformed(f"Field {name[:60]} is sent more than once")
         if b"filename" in params:
-            path = self.form.directory / f"part-{self.parts:03d}"
+            path = self.form.new_path(self.parts)
             filename = _header_text(params[b"filename"])
             content_type = self.headers.get("content-type", "")
-            self.part = _FilePart(name, filename, content_type, path, self.limits.max_file_bytes)
+            sealer = self.seal() if self.seal is not None else None
+            self.part = _FilePart(name, filename, content_type, path, self.limits.max_file_bytes, sealer)
         else:
             self.part = _TextPart(name, self.limits.max_text_bytes)
 
@@ -243,31 +285,35 @@ def _boundary(content_type: str) -> bytes:
     return boundary
 
 
-SPOOL_PREFIX = "upload-"
-
-
-def _spool_directory(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=root))
-
-
 def remove_stale_spools(root: Path, older_than_seconds: float) -> int:
-    """Delete spool directories a killed process left behind (each request removes its own)."""
+    """Delete upload temp files (and the scratch directories of sealing) that a killed process left
+    behind; each request removes its own."""
     if not root.is_dir():
         return 0
     cutoff = time.time() - older_than_seconds
     removed = 0
-    for directory in root.glob(f"{SPOOL_PREFIX}*"):
-        if directory.is_dir() and directory.stat().st_mtime < cutoff:
-            shutil.rmtree(directory, ignore_errors=True)
-            removed += 1
+    for entry in root.glob(f"{SPOOL_PREFIX}*"):
+        try:
+            if entry.stat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            continue  # removed meanwhile by its own request
+        removed += 1
     return removed
 
 
 async def read_multipart(
-    request: Request[Any, Any, Any], limits: MultipartLimits, spool_root: Path
+    request: Request[Any, Any, Any],
+    limits: MultipartLimits,
+    spool_root: Path,
+    seal: Callable[[], Sealer] | None = None,
 ) -> SpooledForm:
-    """Stream the request body into a SpooledForm (temp files under `spool_root`).
+    """Stream the request body into a SpooledForm (temp files under `spool_root`), each file sealed
+    by a new `seal()` as it arrives when given (the store's: `upload_sealer`).
 
     Raises UNSUPPORTED_MEDIA_TYPE, MALFORMED_REQUEST, BODY_TOO_LARGE, TOO_MANY_PARTS, or
     VALIDATION_FAILED for an oversized text field. On any failure the temp files are gone.
@@ -276,8 +322,8 @@ async def read_multipart(
     announced = request.headers.get("content-length", "")
     if announced.isdigit() and int(announced) > limits.max_body_bytes:
         raise _body_too_large(limits.max_body_bytes)
-    form = SpooledForm(await asyncio.to_thread(_spool_directory, spool_root))
-    spooler = _Spooler(form, limits)
+    form = SpooledForm(spool_root)
+    spooler = _Spooler(form, limits, seal)
     try:
         parser = MultipartParser(
             boundary,
@@ -297,6 +343,9 @@ async def read_multipart(
             raise _body_too_large(limits.max_body_bytes) from None
         if isinstance(exc, InternalServerException):  # Litestar: the client went away mid-body
             raise _malformed("The request body ended before it was complete") from None
+        if isinstance(exc, OSError):  # the spool's disk refused a write (full, read-only)
+            logger.warning("upload spool write failed: {}", type(exc).__name__)
+            raise storage_unavailable() from None
         raise
     return form
 

@@ -18,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from icct26.adapters.http.captain import Token, captain_actor, captain_upload_policy, read_captain_upload
-from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.dependencies import StorageDependency, provide
 from icct26.adapters.http.middleware.policy import REGISTRATION, route_policy
 from icct26.config import Settings
 from icct26.domain.errors import DomainError, ErrorCode
@@ -149,12 +149,13 @@ async def portal_upload(
     request: Request[Any, Any, Any],
     lifecycle: NamedDependency[TeamLifecycleService],
     settings: NamedDependency[Settings],
+    storage: StorageDependency,
     token: Token,
 ) -> Response[Any]:
     """The upload form: replaced files, then back to the page (303), or the page with the problem."""
 
     async def amend() -> None:
-        async with await read_captain_upload(request, settings) as form:
+        async with await read_captain_upload(request, settings, storage) as form:
             await lifecycle.amend(token, form.files, captain_actor(request))
 
     return await _act(lifecycle, token, settings, amend, "uploaded")
@@ -264,6 +265,6 @@ def portal_router(settings: Settings) -> Router:
     return Router(
         path="/portal",
         route_handlers=handlers,
-        dependencies=provide("lifecycle", "settings"),
+        dependencies=provide("lifecycle", "settings", "storage"),
         opt=route_policy(csp=PORTAL_CSP),
     )

@@ -15,11 +15,12 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_201_CREATED
 
-from icct26.adapters.http.dependencies import provide
+from icct26.adapters.http.dependencies import StorageDependency, provide
 from icct26.adapters.http.middleware.idempotency import idempotency_claim
 from icct26.adapters.http.middleware.policy import REGISTRATION, Idempotent, route_policy
 from icct26.adapters.http.multipart import MultipartLimits, read_multipart
 from icct26.adapters.http.openapi_docs import problem_responses, registration_form_operation
+from icct26.adapters.storage.encrypted import upload_sealer
 from icct26.config import Settings
 from icct26.domain.errors import ErrorCode
 from icct26.domain.registration import TeamStatus
@@ -136,6 +137,7 @@ async def register_team(
     request: Request[Any, Any, Any],
     settings: NamedDependency[Settings],
     registration: NamedDependency[RegistrationService],
+    storage: StorageDependency,
 ) -> Response[RegistrationCreated]:
     """Register a team with its roster and documents (multipart/form-data, up to 33 files).
 
@@ -147,7 +149,8 @@ async def register_team(
         max_file_bytes=settings.limits.max_file_bytes,
         max_parts=settings.limits.max_multipart_parts,
     )
-    async with await read_multipart(request, limits, settings.runtime.data_path / "tmp") as form:
+    spool = settings.runtime.data_path / "tmp"
+    async with await read_multipart(request, limits, spool, upload_sealer(storage)) as form:
         # Under a key, the 201's receipt is recorded in the team's own transaction, so a crash right
         # after the commit still leaves it for the client's retry.
         receipt = await registration.register(form.fields, form.files, idempotency_claim(request))
@@ -275,5 +278,5 @@ def registration_router(settings: Settings) -> Router:
     return Router(
         path="/api",
         route_handlers=handlers,
-        dependencies=provide("settings", "registration", "churches"),
+        dependencies=provide("settings", "registration", "churches", "storage"),
     )

@@ -1,7 +1,9 @@
 """Encryption at rest for every document store: one wrapper around the local, S3 or Cloudinary store.
 
-Uploads are sealed (`encryption.py`) into a scratch file under DATA_DIR/tmp, a record at a time,
-and the backend stores the sealed file; reads are opened record by record, each verified before
+Uploads are sealed (`encryption.py`) as they arrive: the multipart reader spools each file through
+`new_sealer()`, and the backend stores that sealed temp file as it is (`FileToStore.sealed`). Other
+files are sealed into a scratch file under DATA_DIR/tmp, a record at a time, and the backend stores
+the sealed file. Reads are opened record by record, each verified before
 its bytes move on. The backend never sees plaintext, so browsers cannot fetch documents from it
 directly: every private link is the app's own signed link (`/documents/<token>/<name>`), which
 decrypts as it streams, whatever the backend. Keys under the public prefixes (gallery photos,
@@ -18,7 +20,7 @@ import contextlib
 import mimetypes
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -99,10 +101,24 @@ class EncryptedDocumentStore:
         finally:
             await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
-    def _seal_files(self, files: Sequence[FileToStore], directory: Path) -> list[FileToStore]:
+    def new_sealer(self) -> Sealer:
+        """Seals one upload as it is received; the result is stored with `FileToStore.sealed`."""
+        return Sealer(self.keyring)
+
+    def _to_seal(self, item: FileToStore) -> bool:
+        """Whether `item` still has to be encrypted: not when public, nor when sealed already."""
+        if not self.is_public(item.key):
+            return not item.sealed
+        if item.sealed:  # it would be published as ciphertext
+            raise ValueError(f"a sealed upload cannot be stored under the public key {item.key}")
+        return False
+
+    def _seal_files(
+        self, files: Sequence[FileToStore], to_seal: list[bool], directory: Path
+    ) -> list[FileToStore]:
         sealed = []
-        for number, item in enumerate(files):
-            if self.is_public(item.key):
+        for number, (item, seal) in enumerate(zip(files, to_seal, strict=True)):
+            if not seal:
                 sealed.append(item)
                 continue
             target = directory / f"{number}.sealed"
@@ -112,9 +128,14 @@ class EncryptedDocumentStore:
         return sealed
 
     async def put_files(self, files: Sequence[FileToStore]) -> None:
+        to_seal = [self._to_seal(item) for item in files]
+        if not any(to_seal):
+            # Sealed while they were uploaded: nothing to encrypt, no scratch space.
+            await self.inner.put_files(files)
+            return
         async with self._scratch() as directory:
             try:
-                sealed = await asyncio.to_thread(self._seal_files, files, directory)
+                sealed = await asyncio.to_thread(self._seal_files, files, to_seal, directory)
             except OSError as exc:
                 logger.warning("sealing documents failed: {}", type(exc).__name__)
                 raise storage_unavailable() from None
@@ -246,6 +267,11 @@ class EncryptedDocumentStore:
             write(opener.finish() if opener else [])
             out.writelines(sealer.finish())
         return True
+
+
+def upload_sealer(store: DocumentStore) -> Callable[[], Sealer] | None:
+    """How uploads bound for `store` are spooled: sealed as they arrive when it encrypts at rest."""
+    return store.new_sealer if isinstance(store, EncryptedDocumentStore) else None
 
 
 async def _head(chunks: AsyncIterator[bytes]) -> bytes:

@@ -201,7 +201,7 @@ class Sealer:
         self._started = True
         return [self._header.raw]
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes | memoryview) -> list[bytes]:
         out = self._start()
         self._pending += data
         size = self._header.record_size

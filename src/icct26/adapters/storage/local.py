@@ -41,8 +41,9 @@ def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
-def _place_file(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _place_file(source: Path, target: Path, *, parent_exists: bool = False) -> None:
+    if not parent_exists:
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
         try:
             os.link(source, target)
@@ -95,8 +96,10 @@ class LocalDocumentStore:
         placements = [(item.source, self.path_of(item.key)) for item in files]
 
         def place_all() -> None:
+            for parent in {target.parent for _, target in placements}:  # one directory per batch
+                parent.mkdir(parents=True, exist_ok=True)
             for source, target in placements:
-                _place_file(source, target)
+                _place_file(source, target, parent_exists=True)
 
         await _write(place_all)
 

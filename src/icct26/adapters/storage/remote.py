@@ -17,7 +17,7 @@ from loguru import logger
 
 from icct26.adapters.resilience import Breaker, BreakerOpenError, storage_retry
 from icct26.domain.errors import DomainError, ErrorCode, NotFound
-from icct26.domain.ports import DocumentStore, FileToStore
+from icct26.domain.ports import FileToStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -83,12 +83,6 @@ def _name(exc: BaseException | None) -> str:
 
 def _seconds_until(moment: datetime) -> int:
     return max(1, math.ceil((moment - datetime.now(UTC)).total_seconds()))
-
-
-async def put_each(store: DocumentStore, files: Sequence[FileToStore]) -> None:
-    """`put_files` as `put_file` for each file in turn."""
-    for item in files:
-        await store.put_file(item.key, item.source, item.content_type)
 
 
 class UploadsFileByFile(ABC):

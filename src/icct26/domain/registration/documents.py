@@ -90,7 +90,8 @@ def sanitise_filename(name: str) -> str:
     characters with the extension kept, never hidden, never empty. Never used as a storage key."""
     # NFKC first, so look-alikes such as a fullwidth solidus become the separators we strip.
     base = re.split(r"[/\\]", unicodedata.normalize("NFKC", name))[-1]
-    base = "".join(ch for ch in base if ch.isprintable())  # NULs, controls, bidi overrides
+    if not base.isprintable():  # NULs, controls, bidi overrides (checked whole first: most names are clean)
+        base = "".join(ch for ch in base if ch.isprintable())
     base = _UNSAFE_FILENAME_CHARS.sub("_", base).lstrip(".")
     if len(base) > MAX_FILENAME_LENGTH:
         stem, dot, ext = base.rpartition(".")

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
-from litestar.params import Dependency, JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
@@ -25,6 +25,7 @@ from icct26.adapters.http.admin.wire import (
 )
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.dependencies import StorageDependency
 from icct26.adapters.http.openapi_docs import (
     REQUEST_ERRORS,
     file_operation,
@@ -34,7 +35,6 @@ from icct26.adapters.http.openapi_docs import (
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
-from icct26.domain.ports import DocumentStore
 from icct26.domain.registration import TeamStatus
 from icct26.services.admin_teams import ReviewOutcome, TeamReviewService
 from icct26.services.document_links import DocumentLinks
@@ -220,7 +220,7 @@ class AdminTeamsController(Controller):
         review: NamedDependency[TeamReviewService],
         lifecycle: NamedDependency[TeamLifecycleService],
         settings: NamedDependency[Settings],
-        storage: Annotated[DocumentStore, Dependency(skip_validation=True)],  # a Protocol: not checkable
+        storage: StorageDependency,
         team_id: TeamId,
     ) -> TeamDetailResponse:
         base_url = request_base_url(request, settings)
