@@ -14,8 +14,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -163,3 +166,36 @@ class BenchServer(ServerProcess):
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "icct26.cli", "serve"]
         return [*command, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+
+
+@contextmanager
+def running_server(
+    server_url: str | None, prefix: str, workers: int = 2, log: Callable[[str], object] | None = None
+) -> Iterator[tuple[BenchServer, BenchDatabase, Path]]:
+    """A fresh migrated database (on `server_url`'s server, else embedded) and `icct26 serve` on it,
+    in a temporary directory removed afterwards: (server, database, work directory)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work_dir = Path(tmp)
+        data_dir = work_dir / "data"
+        data_dir.mkdir()
+        database = BenchDatabase(data_dir, server_url)
+        database.start()
+        try:
+            server = BenchServer(database, data_dir, workers=workers)
+            server.run_cli("db", "upgrade")
+            if log:
+                log(f"database: {database.describe()}; migrated")
+            server.start()
+            try:
+                yield server, database, work_dir
+            finally:
+                code = server.stop()
+                if log and code not in (0, None):
+                    log(f"server exited with {code}; its log:\n{server.log()[-4000:]}")
+        finally:
+            database.stop()
+
+
+def server_url_from_env() -> str | None:
+    """The PostgreSQL server to create the bench's database on; None: an embedded one."""
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or None

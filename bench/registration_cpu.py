@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `bench.*` and `tests.support.*` importable
     sys.path.insert(0, str(ROOT))
 
-from bench.environment import BenchDatabase, BenchServer  # noqa: E402
+from bench.environment import BenchServer, running_server, server_url_from_env  # noqa: E402
 from bench.loadgen import client_session, closed_loop, http_operation  # noqa: E402
 from bench.payloads import RegistrationRequests  # noqa: E402
 from bench.procstat import CLOCK_TICKS, PROC, tree  # noqa: E402
@@ -85,22 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args(argv)
-    server_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
-    with tempfile.TemporaryDirectory(prefix="icct26-regcpu-") as tmp:
-        data_dir = Path(tmp) / "data"
-        data_dir.mkdir()
-        database = BenchDatabase(data_dir, server_url)
-        database.start()
-        try:
-            server = BenchServer(database, data_dir, workers=2)
-            server.run_cli("db", "upgrade")
-            server.start()
-            try:
-                figures = asyncio.run(_rounds(server, args))
-            finally:
-                server.stop()
-        finally:
-            database.stop()
+    with running_server(server_url_from_env(), "icct26-regcpu-") as (server, _, _):
+        figures = asyncio.run(_rounds(server, args))
     print(f"median server CPU per registration: {statistics.median(figures):.1f} ms")
     return 0
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make `bench.*` and `tests.support.*` importable
     sys.path.insert(0, str(ROOT))
 
+from bench.environment import server_url_from_env  # noqa: E402
 from bench.procstat import busy_cores, load_average  # noqa: E402
 from bench.suite import FULL, SMOKE, run  # noqa: E402
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     args = parser.parse_args(argv)
-    server_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
+    server_url = server_url_from_env()
     load_before = [round(v, 2) for v in load_average()]
     busy_before = round(busy_cores(), 2)
     print(f"machine: {machine()}; load average {load_before}; {busy_before} cores busy")

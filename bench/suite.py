@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import math
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,7 @@ from typing import Any
 import aiohttp
 
 from bench import wrk
-from bench.environment import BenchDatabase, BenchServer, connect, create_pool
+from bench.environment import BenchDatabase, BenchServer, connect, create_pool, running_server
 from bench.fanout import measure_fanout
 from bench.floor import RegistrationFloor
 from bench.http1 import Http1Client
@@ -554,26 +553,9 @@ def to_json(results: dict[str, Any]) -> dict[str, Any]:
 
 def run(scale: Scale, server_url: str | None, log: Log = print) -> dict[str, Any]:
     """Start everything in a temporary directory, measure, tear down. Returns the JSON-able report."""
-    with tempfile.TemporaryDirectory(prefix="icct26-bench-") as tmp:
-        work_dir = Path(tmp)
-        data_dir = work_dir / "data"
-        data_dir.mkdir()
-        database = BenchDatabase(data_dir, server_url)
-        database.start()
-        try:
-            server = BenchServer(database, data_dir, workers=scale.workers)
-            server.run_cli("db", "upgrade")
-            log(f"database: {database.describe()}; migrated")
-            server.start()
-            try:
-                log(f"server: icct26 serve --workers {scale.workers} on {server.url} (pid {server.pid})")
-                results = _run_async(measure(server, database, scale, work_dir, log))
-            finally:
-                code = server.stop()
-                if code not in (0, None):
-                    log(f"server exited with {code}; its log:\n{server.log()[-4000:]}")
-        finally:
-            database.stop()
+    with running_server(server_url, "icct26-bench-", scale.workers, log) as (server, database, work_dir):
+        log(f"server: icct26 serve --workers {scale.workers} on {server.url} (pid {server.pid})")
+        results = _run_async(measure(server, database, scale, work_dir, log))
     rows, targets = judge(results)
     return {
         "database": database.describe(),

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +24,7 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 
 from bench import wrk  # noqa: E402
-from bench.environment import BenchDatabase, BenchServer  # noqa: E402
+from bench.environment import BenchDatabase, BenchServer, running_server, server_url_from_env  # noqa: E402
 from bench.procstat import CpuMeter  # noqa: E402
 from bench.seed import seed_all  # noqa: E402
 from icct26.adapters.db.engine import Database  # noqa: E402
@@ -74,23 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    server_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
-    with tempfile.TemporaryDirectory(prefix="icct26-wrk-") as tmp:
-        work_dir = Path(tmp)
-        data_dir = work_dir / "data"
-        data_dir.mkdir()
-        database = BenchDatabase(data_dir, server_url)
-        database.start()
-        try:
-            server = BenchServer(database, data_dir, workers=2)
-            server.run_cli("db", "upgrade")
-            server.start()
-            try:
-                asyncio.run(_measure(server, database, work_dir, args))
-            finally:
-                server.stop()
-        finally:
-            database.stop()
+    with running_server(server_url_from_env(), "icct26-wrk-") as (server, database, work_dir):
+        asyncio.run(_measure(server, database, work_dir, args))
 
 
 if __name__ == "__main__":

@@ -46,8 +46,8 @@ _PLAYER_DOCUMENTS = _documents_of(D.player_pk == P.id).label("player_documents")
 _PLAYER_COUNT = (
     select(func.count(P.id)).where(P.team_pk == T.id).correlate(T).scalar_subquery().label("player_count")
 )
-_TEAM_COLUMNS = (
-    T.id,
+# A team's ID, name, church and both contacts, in the order the views take them.
+_NAMES_AND_CONTACTS = (
     T.team_id,
     T.name,
     C.name.label("church_name"),
@@ -59,6 +59,10 @@ _TEAM_COLUMNS = (
     T.vice_phone,
     T.vice_email,
     T.vice_whatsapp,
+)
+_TEAM_COLUMNS = (
+    T.id,
+    *_NAMES_AND_CONTACTS,
     T.status,
     T.status_reason,
     T.status_changed_at,
@@ -92,17 +96,7 @@ _TEAM_DOCUMENTS_BY_KIND = (
 # TeamSummary's fields in order, then the total over every page (a window over the filtered rows).
 # Plain columns, no JSON: the rows become summaries without decoding anything per row.
 _SUMMARY_COLUMNS = (
-    T.team_id,
-    T.name,
-    C.name.label("church_name"),
-    T.captain_name,
-    T.captain_phone,
-    T.captain_email,
-    T.captain_whatsapp,
-    T.vice_name,
-    T.vice_phone,
-    T.vice_email,
-    T.vice_whatsapp,
+    *_NAMES_AND_CONTACTS,
     _PLAYER_COUNT,
     T.status,
     T.submitted_at,
