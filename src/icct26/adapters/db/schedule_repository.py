@@ -8,10 +8,10 @@ its feeding match instead, for the number it shows ("Winner of Match N").
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import Interval, and_, delete, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -41,6 +41,9 @@ _Team1 = aliased(TeamRecord, name="team1")
 _Team2 = aliased(TeamRecord, name="team2")
 _From1 = aliased(MatchRecord, name="team1_from")
 _From2 = aliased(MatchRecord, name="team2_from")
+
+# The smallest step of a stored time: a change always moves `updated_at` forward.
+_TICK = timedelta(microseconds=1)
 
 
 def _conflict(round_number: int, match_number: int) -> DomainError:
@@ -281,8 +284,9 @@ class SqlMatchRepository:
         record = self._locked[match.id]
         for name, value in _values_of(match).items():
             setattr(record, name, value)
-        # Set explicitly: the ETag of the public list depends on updated_at moving on every change.
-        record.updated_at = datetime.now(UTC)
+        # Set explicitly: the ETag of the public list depends on updated_at moving on every change,
+        # even when this process's clock is behind the one that stamped the match last.
+        record.updated_at = max(datetime.now(UTC), record.updated_at + _TICK)
         record.version += 1
         await self._flush(match)
 
@@ -293,7 +297,13 @@ class SqlMatchRepository:
         await self._session.execute(
             update(MatchRecord)
             .where(fed)
-            .values(updated_at=datetime.now(UTC), version=MatchRecord.version + 1)
+            .values(
+                updated_at=func.greatest(
+                    literal(datetime.now(UTC), MatchRecord.updated_at.type),
+                    MatchRecord.updated_at + literal(_TICK, Interval()),
+                ),
+                version=MatchRecord.version + 1,
+            )
         )
         await self._session.execute(delete(MatchRecord).where(MatchRecord.id == match_id))
 
