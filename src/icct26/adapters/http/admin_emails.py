@@ -17,6 +17,7 @@ from icct26.adapters.db.engine import Database
 from icct26.adapters.db.outbox_repository import SqlEmailUnitOfWork
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.parameters import TeamId
 from icct26.adapters.mail.worker import OutboxWorker
 from icct26.domain.errors import ErrorCode
 from icct26.services.outbox import MAX_PAGE, MAX_PAGE_SIZE, list_outbox, resend_team_email
@@ -126,7 +127,7 @@ class AdminEmailsController(Controller):
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
         outbox_worker: NamedDependency[OutboxWorker],
-        team_id: str,
+        team_id: TeamId,
     ) -> Response[ResendEmailResponse]:
         """With an `Idempotency-Key`, a retried request queues the email only once."""
         result = await resend_team_email(lambda: SqlEmailUnitOfWork(database), team_id, actor_of(request))

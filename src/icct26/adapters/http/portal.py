@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from icct26.adapters.http.captain import Token, captain_actor, captain_upload_policy, read_captain_upload
@@ -136,7 +137,7 @@ async def portal_page(
     lifecycle: NamedDependency[TeamLifecycleService],
     settings: NamedDependency[Settings],
     token: Token,
-    done: str | None = None,
+    done: Annotated[str | None, QueryParameter(description="What the captain just did")] = None,
 ) -> Response[str]:
     """The captain's team page."""
     view = await _view_of_link(lifecycle, token)

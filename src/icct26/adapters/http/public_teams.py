@@ -7,13 +7,12 @@ document links and a roster with document links: `team` and `players` at the top
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
 
 from icct26.adapters.http.admin.wire import (
     AdminPlayerOut,
@@ -29,6 +28,7 @@ from icct26.adapters.http.auth import optional_principal
 from icct26.adapters.http.base_url import request_base_url
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
+from icct26.adapters.http.parameters import TeamId
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
@@ -68,7 +68,7 @@ async def get_team(
     request: Request[Any, Any, Any],
     review: NamedDependency[TeamReviewService],
     settings: NamedDependency[Settings],
-    team_id: Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)],
+    team_id: TeamId,
 ) -> Response[PublicTeamResponse | StaffTeamResponse]:
     vary = {"Vary": "Authorization"}
     principal = await optional_principal(request)

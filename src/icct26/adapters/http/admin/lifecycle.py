@@ -9,13 +9,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from msgspec import Meta
 
 from icct26.adapters.http.admin.wire import ReviewItemOut, ReviewOut
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses, success_response
+from icct26.adapters.http.parameters import TeamId
 from icct26.config import Settings
 from icct26.domain.audit import Actor
 from icct26.domain.errors import ErrorCode
@@ -24,7 +25,6 @@ from icct26.services.document_links import DocumentLinks
 from icct26.services.lifecycle import ReviewExtras, TeamLifecycleService
 
 C = ErrorCode
-TeamId = Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)]
 WRITE_ERRORS = (C.UNAUTHORIZED, C.FORBIDDEN, C.TEAM_NOT_FOUND, *REQUEST_ERRORS)
 
 

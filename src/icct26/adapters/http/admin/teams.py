@@ -32,6 +32,7 @@ from icct26.adapters.http.openapi_docs import (
     problem_responses,
     success_response,
 )
+from icct26.adapters.http.parameters import TeamId
 from icct26.config import Settings
 from icct26.domain.admin.views import MAX_PAGE_SIZE
 from icct26.domain.errors import ErrorCode
@@ -50,8 +51,6 @@ MEDIA_TYPES = {
     "csv": "text/csv",  # Litestar adds `; charset=utf-8` to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-TeamId = Annotated[str, Parameter(description="Human team ID, e.g. ICCT-001", max_length=40)]
 
 
 class TeamListResponse(msgspec.Struct):
