@@ -27,10 +27,10 @@ from sqlalchemy import text
 from icct26.adapters.db import migrations
 from icct26.adapters.db.embedded import EmbeddedPostgres
 from icct26.adapters.db.engine import Database, to_async_url
-from icct26.adapters.db.models import metadata
 from icct26.adapters.observability.logging import configure_logging
 from icct26.bootstrap import Container, create_app
 from icct26.config import Settings, load_settings
+from tests.support.empty_database import empty_tables
 
 REPO = Path(__file__).resolve().parents[1]
 CHURCHES_FILE = REPO.parent / "shared" / "data" / "churches.txt"
@@ -129,9 +129,6 @@ def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, An
     return make_settings(database_url, tmp_path / "data", **settings_overrides)
 
 
-TABLES = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-
-
 @pytest_asyncio.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The session database, emptied after each test (tests may commit freely)."""
@@ -139,8 +136,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     try:
         yield db
     finally:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        await empty_tables(db.engine)
         await db.dispose()
 
 

@@ -6,18 +6,16 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import TABLES
 from tests.support.contract_server import ContractServer, contract_server
+from tests.support.empty_database import empty_tables
 
 
 async def _truncate(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        await empty_tables(engine)
     finally:
         await engine.dispose()
 
