@@ -30,7 +30,7 @@ from icct26.adapters.db.schedule_events import JournalSettings, PgScheduleEventH
 from icct26.adapters.db.schedule_repository import SqlScheduleUnitOfWork
 from icct26.adapters.http.app import build_app
 from icct26.adapters.http.auth import TokenService
-from icct26.adapters.http.conditional import PublicReadCache
+from icct26.adapters.http.conditional import AnswerCache
 from icct26.adapters.http.dependencies import SERVICES_STATE_KEY
 from icct26.adapters.http.schedule_feed import match_event_json
 from icct26.adapters.images.pillow_sanitizer import PillowImageSanitizer
@@ -75,6 +75,7 @@ from icct26.services.waitlist import WaitingListPromoter, WaitlistPolicy
 
 OUTBOX_TASK = "outbox-worker"
 DOCUMENT_ACCESS_TASK = "document-access-writer"
+REVIEW_LIST_SECONDS = 60  # how long a review list the database still calls current is kept
 
 
 @dataclass
@@ -100,7 +101,8 @@ class Container:
     idempotency: IdempotencyService  # every idempotent write, public and admin
     schedule: ScheduleService
     fixtures: FixtureService  # knockout and round-robin generation over the schedule
-    public_cache: PublicReadCache  # polled public reads (schedule list), a few seconds
+    public_cache: AnswerCache  # polled public reads (schedule list), a few seconds
+    review_list_cache: AnswerCache  # the review list per viewer and filters, keyed by its version
     schedule_events: PgScheduleEventHub  # LISTENs for schedule changes committed by any instance
     live_schedule: LiveSchedule  # the SSE streams of this process
     schedule_calendar: ScheduleCalendar
@@ -186,7 +188,7 @@ async def build_container_with(
     mail_sender = build_mail_sender(settings, breakers)
     rate_limiter = build_rate_limiter(settings)
     schedule = build_schedule_service(settings, database)
-    public_cache = PublicReadCache(
+    public_cache = AnswerCache(
         settings.http.public_cache_seconds,
         lambda: schedule.generation,
         gzip_min_bytes=settings.http.gzip_min_bytes,
@@ -209,6 +211,13 @@ async def build_container_with(
         schedule=schedule,
         fixtures=build_fixture_service(settings, database, schedule),
         public_cache=public_cache,
+        review_list_cache=AnswerCache(
+            # The list's links are dated when it is built: a kept list hands out links at most this
+            # much older than a fresh one would (their lifetime is 8 h by default).
+            min(REVIEW_LIST_SECONDS, settings.auth.signed_url_ttl_seconds // 10),
+            max_entries=8,  # ~0.5 MB each (the body and its gzip), a few organisers and filters
+            gzip_min_bytes=settings.http.gzip_min_bytes,
+        ),
         schedule_events=schedule_events,
         live_schedule=LiveSchedule(
             schedule_events,

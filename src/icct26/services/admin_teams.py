@@ -100,6 +100,12 @@ class TeamReviewService:
     async def _linked_player(self, player: PlayerView, base_url: str, viewer: Actor | None) -> LinkedPlayer:
         return LinkedPlayer(player, await self._links.for_player(player, base_url, viewer))
 
+    async def list_version(self) -> int:
+        """Moves with every committed change the review list shows, on any instance (one lookup):
+        a list built while this said N is current for as long as it still says N."""
+        async with self._uow(read_only=True) as uow:
+            return await uow.teams.list_version()
+
     async def list_teams(
         self,
         *,

@@ -15,7 +15,14 @@ from sqlalchemy import Row, Select, Update, func, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from icct26.adapters.db.models import ChurchRecord, DocumentRecord, PlayerRecord, TeamRecord
+from icct26.adapters.db.models import (
+    TEAM_LIST,
+    ChurchRecord,
+    DocumentRecord,
+    PlayerRecord,
+    TeamRecord,
+    read_model_versions,
+)
 from icct26.domain.admin.views import (
     TEAM_DOCUMENT_KINDS,
     ContactView,
@@ -113,6 +120,9 @@ _PLAYER_COLUMNS = (
 )
 
 
+_LIST_VERSION = select(read_model_versions.c.version).where(read_model_versions.c.name == TEAM_LIST)
+
+
 def status_update(team_pk: int, status: TeamStatus, reason: str | None, at: datetime, by: str) -> Update:
     """The statement that moves a team to `status`, saying why, when and by whom."""
     return (
@@ -204,6 +214,9 @@ class SqlTeamReviewRepository:
                 )
             )
         return filters
+
+    async def list_version(self) -> int:
+        return int((await self._session.execute(_LIST_VERSION)).scalar_one())
 
     async def page(self, query: TeamQuery) -> tuple[list[TeamSummary], int]:
         filters = self._filters(query)

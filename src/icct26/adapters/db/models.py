@@ -14,11 +14,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -308,3 +310,16 @@ class GalleryImageRecord(IdentityAuditBase):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     caption: Mapped[str | None] = mapped_column(String(300), default=None)
     uploaded_by: Mapped[str | None] = mapped_column(String(254), default=None)
+
+
+# Read models' versions, bumped by triggers (migration 0007) in the transaction of every change to
+# what the read model shows, so a reader on any instance can tell in one indexed lookup whether an
+# answer it keeps is still current. Rows are created by the migration; there is no ORM class because
+# only triggers write here.
+read_model_versions = Table(
+    "read_model_versions",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default=text("0")),
+)
+TEAM_LIST = "team_list"  # teams, players, documents and churches: the review list

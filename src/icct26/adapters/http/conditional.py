@@ -1,10 +1,9 @@
-"""Cacheable JSON for polled public reads: a strong ETag over the exact body bytes, and 304 answers.
+"""Cacheable JSON: a strong ETag over the exact body bytes, 304 answers, and answers kept encoded.
 
 The public schedule page re-fetches every 30 s; with `If-None-Match` an unchanged list costs no body.
-The list itself is kept, encoded and pre-compressed, in a `PublicReadCache` for a few seconds, and
-`middleware/public_cache.py` answers polls from it before the request reaches Litestar. Both the
-handler (on a miss) and the middleware (on a hit) build the answer with `conditional_answer`, so the
-two paths send the same bytes and headers.
+An `AnswerCache` keeps such an answer encoded and pre-compressed, so a repeated read costs neither
+the query, the encoding nor the compression: the public match list for a few seconds, the review
+list for as long as the database says it is current (its key holds the list's version).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from litestar.types import Scope
 # ask for `br` only over HTTPS. A cached body is compressed once, not per poll.
 GZIP_LEVEL = 1
 MAX_AGE_SECONDS = 10
+PUBLIC = f"public, max-age={MAX_AGE_SECONDS}"
 # Route option that keeps Litestar's gzip layer off a handler that negotiates its own encoding.
 SKIP_COMPRESSION = "skip_compression"
 
@@ -96,13 +96,13 @@ def conditional_answer(
     if_none_match: str | None,
     accept_encoding: str | None,
     *,
-    max_age: int = MAX_AGE_SECONDS,
+    cache_control: str = PUBLIC,
 ) -> tuple[int, RawHeaders, bytes]:
     """Status, headers and body for a GET of `entry`: a 304 when the client holds the current ETag,
     else the body, gzipped when the client accepts it and the body is large enough."""
     headers: RawHeaders = [
         (b"etag", entry.etag.encode()),
-        (b"cache-control", f"public, max-age={max_age}".encode()),
+        (b"cache-control", cache_control.encode()),
     ]
     if entry.gzipped is not None:
         headers.append((b"vary", b"Accept-Encoding"))
@@ -116,10 +116,15 @@ def conditional_answer(
     return HTTP_200_OK, headers, body
 
 
-def conditional_response(request: Request[Any, Any, Any], entry: CachedJson) -> Response[bytes]:
-    """`conditional_answer` as a Litestar response (for the handler that fills the cache)."""
+def conditional_response(
+    request: Request[Any, Any, Any], entry: CachedJson, *, cache_control: str = PUBLIC
+) -> Response[bytes]:
+    """`conditional_answer` as a Litestar response (the route sets `SKIP_COMPRESSION`)."""
     status, headers, body = conditional_answer(
-        entry, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
+        entry,
+        request.headers.get("if-none-match"),
+        request.headers.get("accept-encoding"),
+        cache_control=cache_control,
     )
     return Response(
         content=body,
@@ -134,15 +139,15 @@ def request_cache_key(scope: Scope) -> tuple[str, bytes]:
     return scope["path"], scope.get("query_string", b"")
 
 
-class PublicReadCache:
-    """Encoded answers of polled public reads, kept for a few seconds in this process.
+class AnswerCache:
+    """Encoded answers of repeated reads, kept in this process for at most `ttl_seconds`.
 
-    Every browser on the public schedule polls the same list; serving it (and its 304s) from memory
-    saves a query, the encoding and the compression per poll. An entry is dropped as soon as this
-    process commits a change (`generation()` moved), so an organiser sees their own edit at once;
-    other instances pick it up within `ttl_seconds`, well inside the `max-age=10` clients already
-    accept. Only public, unauthenticated reads may be stored: the middleware answers any GET of a
-    stored path and query string without asking the handler.
+    Every browser on the public schedule polls the same list, and every organiser's dashboard reloads
+    the same review list; serving them (and their 304s) from memory saves a query, the encoding and
+    the compression per read. An entry is dropped as soon as `generation()` moves (the schedule
+    bumps it when this process commits a change, so an organiser sees their own edit at once).
+    Whatever else an answer depends on belongs in its key: the review list's key holds the list's
+    version in the database, so no instance serves a list older than the last commit.
     """
 
     def __init__(
@@ -150,11 +155,13 @@ class PublicReadCache:
         ttl_seconds: float,
         generation: Callable[[], int] = lambda: 0,
         *,
+        max_entries: int = 256,
         gzip_min_bytes: int = 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl_seconds
         self._generation = generation
+        self._max_entries = max_entries
         self._gzip_min_bytes = gzip_min_bytes
         self._clock = clock
         self._entries: dict[Hashable, CachedJson] = {}
@@ -203,7 +210,7 @@ class PublicReadCache:
             generation=generation,
         )
         if self.ttl > 0:
-            if len(self._entries) > 256:  # query variations are few; never grow without bound
+            if len(self._entries) >= self._max_entries:  # variations are few; never grow unbounded
                 self._entries.clear()
             self._entries[key] = entry
         return entry

@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from icct26.adapters.http.auth import actor_of, staff_guard
 from icct26.adapters.http.conditional import (
     SKIP_COMPRESSION,
-    PublicReadCache,
+    AnswerCache,
     cacheable_json,
     conditional_response,
     request_cache_key,
@@ -98,7 +98,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         schedule: NamedDependency[ScheduleService],
         settings: NamedDependency[Settings],
-        public_cache: NamedDependency[PublicReadCache],
+        public_cache: NamedDependency[AnswerCache],
         status: Annotated[
             str | None,
             Parameter(description="scheduled | live | completed (alias done) | abandoned", max_length=20),

@@ -26,6 +26,12 @@ from icct26.domain.registration.ports import WaitingList
 class TeamReviewRepository(Protocol):
     """Teams as organisers see them. Every read is a fixed number of queries, whatever the size."""
 
+    async def list_version(self) -> int:
+        """A number that moves with every committed change to what `page` shows (teams, players,
+        documents, churches), on every instance: an answer built at version N is current while
+        this still says N."""
+        ...
+
     async def page(self, query: TeamQuery) -> tuple[list[TeamSummary], int]:
         """One page of teams matching `query`, and how many match in total (one statement)."""
         ...

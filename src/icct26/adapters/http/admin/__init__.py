@@ -30,6 +30,7 @@ def admin_router() -> Router:
         dependencies=provide(
             "settings",
             "review",
+            "review_list_cache",
             "exports",
             "church_admin",
             "users",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, put
+from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
@@ -25,6 +25,7 @@ from icct26.adapters.http.admin.wire import (
 )
 from icct26.adapters.http.auth import actor_of
 from icct26.adapters.http.base_url import request_base_url
+from icct26.adapters.http.conditional import SKIP_COMPRESSION, AnswerCache, conditional_response
 from icct26.adapters.http.dependencies import StorageDependency
 from icct26.adapters.http.openapi_docs import (
     REQUEST_ERRORS,
@@ -131,7 +132,9 @@ class AdminTeamsController(Controller):
         summary="List registrations for review (filters, paging)",
         description="Each team carries the dashboard's camelCase keys, nested `captain`/`viceCaptain`, and "
         "signed, short-lived document URLs (null when absent); the team detail has every field in both "
-        "spellings, the roster and the status history. One SQL statement per page.",
+        "spellings, the roster and the status history. One SQL statement per page; a page asked for "
+        "again while nothing it shows has changed is answered from memory (with its `ETag`).",
+        opt={SKIP_COMPRESSION: True},  # the kept answer is compressed once
         responses={
             **success_response(TeamListResponse, "One page of teams in team-ID order"),
             **problem_responses(*READ_ERRORS, C.VALIDATION_FAILED),
@@ -142,6 +145,7 @@ class AdminTeamsController(Controller):
         request: Request[Any, Any, Any],
         review: NamedDependency[TeamReviewService],
         settings: NamedDependency[Settings],
+        review_list_cache: NamedDependency[AnswerCache],
         status: Annotated[
             TeamStatus | None,
             Parameter(
@@ -156,24 +160,37 @@ class AdminTeamsController(Controller):
         ] = None,
         page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    ) -> TeamListResponse:
-        result = await review.list_teams(
-            base_url=request_base_url(request, settings),
-            viewer=actor_of(request),
-            status=status,
-            search=search,
-            church=church,
-            page=page,
-            page_size=page_size,
-        )
-        tz = settings.tournament.timezone
-        return TeamListResponse(
-            success=True,
-            data=[admin_team_list_item(item, tz) for item in result.items],
-            total=result.total,
-            page=result.page,
-            page_size=result.page_size,
-        )
+    ) -> Response[bytes]:
+        base_url = request_base_url(request, settings)
+        viewer = actor_of(request)
+
+        async def load() -> bytes:
+            result = await review.list_teams(
+                base_url=base_url,
+                viewer=viewer,
+                status=status,
+                search=search,
+                church=church,
+                page=page,
+                page_size=page_size,
+            )
+            tz = settings.tournament.timezone
+            return msgspec.json.encode(
+                TeamListResponse(
+                    success=True,
+                    data=[admin_team_list_item(item, tz) for item in result.items],
+                    total=result.total,
+                    page=result.page,
+                    page_size=result.page_size,
+                )
+            )
+
+        # The links in a list name their viewer, so each staff member has their own copy. The version
+        # is read before the list: a change committed in between moves it, and the next read reloads.
+        version = await review.list_version()
+        key = (version, viewer.user_id, base_url, status, search, church, page, page_size)
+        entry = await review_list_cache.get_or_load(key, load)
+        return conditional_response(request, entry, cache_control="no-store")  # as every admin answer
 
     @get(
         "/export",

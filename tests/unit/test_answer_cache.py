@@ -1,5 +1,5 @@
-"""The public read cache: entries expire, any committed change in this process drops them, and the
-middleware answers stored reads (200, gzip, 304) without calling the app."""
+"""The answer cache: entries expire, a moved generation drops them, the entry count is bounded, and
+the conditional answer (200, gzip, 304) is built from an entry."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import gzip
 import pytest
 
 from icct26.adapters.http.conditional import (
+    AnswerCache,
     CachedJson,
-    PublicReadCache,
     conditional_answer,
     strong_etag,
 )
@@ -34,7 +34,7 @@ class Generation:
 
 def test_hit_until_expiry() -> None:
     clock = FakeClock()
-    cache = PublicReadCache(2.0, clock=clock)
+    cache = AnswerCache(2.0, clock=clock)
     entry = cache.put("k", b"[1]", cache.generation())
     assert entry.etag == strong_etag(b"[1]")
     assert cache.get("k") == entry
@@ -46,7 +46,7 @@ def test_hit_until_expiry() -> None:
 
 def test_a_new_generation_misses() -> None:
     generation = Generation()
-    cache = PublicReadCache(60.0, generation, clock=FakeClock())
+    cache = AnswerCache(60.0, generation, clock=FakeClock())
     cache.put("k", b"old", cache.generation())
     generation.value += 1
     assert cache.get("k") is None
@@ -55,7 +55,7 @@ def test_a_new_generation_misses() -> None:
 
 def test_a_change_committed_while_loading_is_not_masked() -> None:
     generation = Generation()
-    cache = PublicReadCache(60.0, generation, clock=FakeClock())
+    cache = AnswerCache(60.0, generation, clock=FakeClock())
     seen = cache.generation()  # the handler reads it before its query
     generation.value += 1  # an organiser's change commits meanwhile
     cache.put("k", b"loaded before the change", seen)
@@ -63,9 +63,17 @@ def test_a_change_committed_while_loading_is_not_masked() -> None:
 
 
 def test_zero_ttl_disables_it() -> None:
-    cache = PublicReadCache(0.0, clock=FakeClock())
+    cache = AnswerCache(0.0, clock=FakeClock())
     cache.put("k", b"x", 0)
     assert cache.get("k") is None
+
+
+def test_it_never_holds_more_than_its_entries() -> None:
+    cache = AnswerCache(60.0, max_entries=3, clock=FakeClock())
+    for n in range(10):
+        cache.put(n, b"x", 0)
+        assert sum(cache.get(k) is not None for k in range(10)) <= 3
+    assert cache.get(9) is not None  # the newest is always kept
 
 
 def test_large_bodies_are_compressed_once_small_ones_never() -> None:
@@ -99,7 +107,7 @@ def test_conditional_answer(
 
 @pytest.mark.asyncio
 async def test_polls_that_miss_together_load_once() -> None:
-    cache = PublicReadCache(60.0)
+    cache = AnswerCache(60.0)
     loads = 0
     release = asyncio.Event()
 
@@ -119,7 +127,7 @@ async def test_polls_that_miss_together_load_once() -> None:
 
 @pytest.mark.asyncio
 async def test_a_failed_load_leaves_the_next_poll_to_load() -> None:
-    cache = PublicReadCache(60.0)
+    cache = AnswerCache(60.0)
     attempts: list[str] = []
     release = asyncio.Event()
 
@@ -145,7 +153,7 @@ async def test_a_failed_load_leaves_the_next_poll_to_load() -> None:
 
 @pytest.mark.asyncio
 async def test_without_a_ttl_every_poll_loads() -> None:
-    cache = PublicReadCache(0.0)
+    cache = AnswerCache(0.0)
     loads = 0
 
     async def load() -> bytes:
