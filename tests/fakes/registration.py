@@ -31,6 +31,7 @@ from icct26.domain.registration.ports import (
     QueuedTeam,
     StoredUpload,
     TeamStanding,
+    TeamToAdd,
 )
 from tests.fakes.idempotency import ClaimKey, FakeIdempotentAnswers
 from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork, Tables
@@ -126,20 +127,18 @@ class FakeTeamRegistrations:
             captain_email_taken=any(row.team.draft.captain.email == captain_email for row in self._live()),
         )
 
-    async def next_team_seq(self, prefix: str) -> int:
-        self._t.team_seq[prefix] = self._t.team_seq.get(prefix, 0) + 1
-        return self._t.team_seq[prefix]
-
-    async def add(self, team: NewTeam) -> int:
+    async def add(self, team: TeamToAdd) -> tuple[int, NewTeam]:
         draft = team.draft
         standing = await self.standing(team.church_pk, draft.team_name_key, draft.captain.email)
         if standing.name_taken:
             raise duplicate_team(draft.team_name)
         if standing.captain_email_taken:
             raise duplicate_captain_email()
+        seq = self._t.team_seq[team.prefix] = self._t.team_seq.get(team.prefix, 0) + 1
+        numbered = team.numbered(seq)
         pk = len(self._t.teams) + 1
-        self._t.teams.append(TeamRow(pk, team, team.status))
-        return pk
+        self._t.teams.append(TeamRow(pk, numbered, team.status))
+        return pk, numbered
 
     async def confirmed(self) -> list[PublicTeam]:
         names = {row.pk: row.name for row in self._t.churches.values()}

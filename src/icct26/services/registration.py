@@ -29,8 +29,6 @@ from icct26.domain.registration import (
     RegistrationWindow,
     RosterRules,
     TeamStatus,
-    format_player_id,
-    format_team_id,
     parse_registration_form,
 )
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team, unknown_church
@@ -42,6 +40,7 @@ from icct26.domain.registration.ports import (
     PublicTeam,
     RegistrationUnitOfWork,
     StoredUpload,
+    TeamToAdd,
 )
 from icct26.services.document_files import SpooledUpload, discard_documents, store_documents
 from icct26.services.waitlist import WaitlistPolicy, queue_position
@@ -209,12 +208,12 @@ class RegistrationService:
                 full = await self._check_capacity(uow, draft, church)
                 self._refuse_unless_waiting(full, may_wait)
                 status = TeamStatus.WAITLISTED if full is not None else TeamStatus.PENDING
-                seq = await uow.teams.next_team_seq(self._policy.team_id_prefix)
-                team_id = format_team_id(self._policy.team_id_prefix, seq)
-                player_ids = [format_player_id(team_id, player.position) for player in draft.players]
                 submitted_at = self._clock()
-                team = NewTeam(team_id, seq, church.pk, draft, player_ids, stored, submitted_at, status)
-                team_pk = await uow.teams.add(team)
+                prefix = self._policy.team_id_prefix
+                team_pk, team = await uow.teams.add(
+                    TeamToAdd(prefix, church.pk, draft, stored, submitted_at, status)
+                )
+                team_id = team.team_id
                 position = None
                 if status == TeamStatus.WAITLISTED:
                     position = await queue_position(uow.waitlist, team_pk, self._policy.waitlist)

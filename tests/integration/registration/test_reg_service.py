@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from icct26.adapters.db.registration_repository import SqlRegistrationUnitOfWork
 from icct26.bootstrap import Container
 from icct26.domain.errors import DomainError, ErrorCode
 from icct26.domain.ports import FileToStore
+from icct26.domain.registration.documents import DocumentKind
+from icct26.domain.registration.form import Contact, PlayerDraft, RegistrationDraft
+from icct26.domain.registration.ports import StoredUpload, TeamToAdd
 from icct26.services.registration import RegistrationService
+from tests.support.factories import create_church
 from tests.support.registration_forms import (
     RegistrationForm,
     document_keys,
@@ -167,17 +173,75 @@ async def test_an_unknown_commit_outcome_keeps_the_files(container: Container, t
         assert await read_bytes(container.storage, key)
 
 
+def _team_to_add(n: int, church_pk: int, prefix: str = "ICCT", players: int = 11) -> TeamToAdd:
+    captain = Contact(f"Captain {n}", f"90000{n:05d}", f"captain{n}@example.com")
+    roster = tuple(PlayerDraft(p, f"Player {p}", None, None, None) for p in range(1, players + 1))
+    draft = RegistrationDraft(f"Team {n}", f"team {n}", "", "", captain, captain, roster, {})
+    receipt = StoredUpload(
+        DocumentKind.PAYMENT_RECEIPT, None, f"k/{n}/r", "application/pdf", "pdf", 1, "", "r.pdf"
+    )
+    aadhar = StoredUpload(DocumentKind.AADHAR, players, f"k/{n}/a", "image/jpeg", "jpg", 1, "", "a.jpg")
+    return TeamToAdd(prefix, church_pk, draft, (receipt, aadhar), datetime.now(UTC))
+
+
 async def test_team_numbers_are_given_back_on_rollback(container: Container) -> None:
+    church = await create_church(container.database, "CSI Numbering Church")
+
+    async def add(n: int, prefix: str = "ICCT") -> str:
+        _, team = await uow.teams.add(_team_to_add(n, church, prefix))
+        return team.team_id
+
     async with SqlRegistrationUnitOfWork(container.database) as uow:
-        assert await uow.teams.next_team_seq("ICCT") == 1
+        assert await add(1) == "ICCT-001"
         await uow.commit()
     async with SqlRegistrationUnitOfWork(container.database) as uow:
-        assert await uow.teams.next_team_seq("ICCT") == 2
+        assert await add(2) == "ICCT-002"
         await uow.rollback()
     async with SqlRegistrationUnitOfWork(container.database) as uow:
-        assert await uow.teams.next_team_seq("ICCT") == 2
-        assert await uow.teams.next_team_seq("OTHER") == 1
+        assert await add(3) == "ICCT-002"
+        assert await add(4, "OTHER") == "OTHER-001"
         await uow.commit()
+
+
+async def test_stored_ids_are_the_ones_the_domain_formats(container: Container) -> None:
+    """The insert numbers the team in SQL; what it stores must be what `TeamToAdd.numbered` says."""
+    church = await create_church(container.database, "CSI Numbering Church")
+    async with container.database.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO team_id_counters (prefix, last_value, created_at, updated_at) "
+                "VALUES ('ICCT', 998, now(), now())"
+            )
+        )
+    added = []
+    for n in (1, 2):
+        async with SqlRegistrationUnitOfWork(container.database) as uow:
+            added.append(await uow.teams.add(_team_to_add(n, church, players=15)))
+            await uow.commit()
+    assert [team.team_id for _, team in added] == ["ICCT-999", "ICCT-1000"]
+    async with container.database.engine.connect() as conn:
+        for pk, team in added:
+            stored = (
+                await conn.execute(text("SELECT team_id, seq FROM teams WHERE id = :pk"), {"pk": pk})
+            ).one()
+            assert tuple(stored) == (team.team_id, team.seq)
+            player_ids = (
+                await conn.execute(
+                    text("SELECT player_id FROM players WHERE team_pk = :pk ORDER BY position"), {"pk": pk}
+                )
+            ).scalars()
+            assert list(player_ids) == list(team.player_ids)
+            assert team.player_ids[-1] == f"{team.team_id}-P15"
+            documents = (
+                await conn.execute(
+                    text(
+                        "SELECT d.kind, p.position FROM documents d "
+                        "LEFT JOIN players p ON p.id = d.player_pk WHERE d.team_pk = :pk ORDER BY d.kind"
+                    ),
+                    {"pk": pk},
+                )
+            ).all()
+            assert [tuple(row) for row in documents] == [("aadhar", 15), ("payment_receipt", None)]
 
 
 async def test_an_open_registry_adds_the_church_once_in_any_spelling(

@@ -6,11 +6,10 @@ Records never leave this module; the use cases see the ports of `icct26.domain.r
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, true, union, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, delete, func, select, text, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +20,6 @@ from icct26.adapters.db.models import (
     DocumentRecord,
     GalleryImageRecord,
     PlayerRecord,
-    TeamIdCounter,
     TeamRecord,
 )
 from icct26.adapters.db.outbox import SqlOutboxWriter
@@ -29,7 +27,7 @@ from icct26.adapters.db.uow import SqlUnitOfWork
 from icct26.adapters.db.waitlist_repository import SqlWaitingList
 from icct26.domain.registration import LIVE_STATUSES, TeamStatus
 from icct26.domain.registration.conflicts import duplicate_captain_email, duplicate_team
-from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam, TeamStanding
+from icct26.domain.registration.ports import NewTeam, PublicTeam, PurgeableTeam, TeamStanding, TeamToAdd
 
 LIVE_STATUS_VALUES = tuple(sorted(status.value for status in LIVE_STATUSES))
 UNIQUE_ACTIVE_NAME = "uq_teams_active_name_per_church"
@@ -70,16 +68,54 @@ _STANDING = select(
     ).label("name_taken"),
     _exists(_live(), TeamRecord.captain_email == bindparam("captain_email")).label("captain_email_taken"),
 )
-# On the tables, not the mapped classes: one multi-row INSERT even when some values are NULL (the
-# ORM's bulk insert would split the rows by which columns are NULL).
-_TEAMS, _PLAYERS = cast(Table, TeamRecord.__table__), cast(Table, PlayerRecord.__table__)
-_INSERT_TEAM = insert(_TEAMS).returning(_TEAMS.c.id)
-_INSERT_PLAYERS = insert(_PLAYERS).returning(_PLAYERS.c.id, _PLAYERS.c.position)
-_DOCUMENTS = cast(Table, DocumentRecord.__table__)
-# Given a list of rows, an INSERT with RETURNING is sent as one multi-row statement ("insertmanyvalues")
-# compiled once; rows put in the statement's VALUES instead make a new statement to compile every time
-# (~5 ms of CPU for 25 documents), and without RETURNING asyncpg runs it once per row.
-_INSERT_DOCUMENTS = insert(_DOCUMENTS).returning(_DOCUMENTS.c.id)
+# A registration's rows in one statement: the prefix's counter bumped (or created), the team numbered
+# from it, its players and its documents. The counter row stays locked until the commit and every
+# registration queues for it, so the fewer round trips after taking it, the more registrations a
+# second: as separate statements (bump, team, players, documents) the app's turns between them held
+# the lock (under load, mostly waiting for a busy event loop), and registrations queued behind it.
+# The IDs are formatted as `format_team_id` and `format_player_id` do (tests hold the two together).
+_ADD_TEAM = text(
+    """
+WITH counter AS (
+    INSERT INTO team_id_counters AS c (prefix, last_value, created_at, updated_at)
+    VALUES (CAST(:prefix AS varchar), 1, now(), now())
+    ON CONFLICT (prefix) DO UPDATE SET last_value = c.last_value + 1, updated_at = now()
+    RETURNING last_value
+), team AS (
+    INSERT INTO teams (team_id, seq, name, name_key, church_id, captain_name, captain_phone,
+        captain_email, captain_whatsapp, vice_name, vice_phone, vice_email, vice_whatsapp, status,
+        submitted_at, waitlisted_at, created_at, updated_at)
+    SELECT CAST(:prefix AS varchar) || '-'
+            || lpad(last_value::text, greatest(3, length(last_value::text)), '0'),
+        last_value, CAST(:name AS varchar), CAST(:name_key AS varchar), CAST(:church_id AS bigint),
+        CAST(:captain_name AS varchar), CAST(:captain_phone AS varchar), CAST(:captain_email AS varchar),
+        CAST(:captain_whatsapp AS varchar), CAST(:vice_name AS varchar), CAST(:vice_phone AS varchar),
+        CAST(:vice_email AS varchar), CAST(:vice_whatsapp AS varchar), CAST(:status AS varchar),
+        CAST(:submitted_at AS timestamptz), CAST(:waitlisted_at AS timestamptz), now(), now()
+    FROM counter
+    RETURNING id, seq, team_id
+), player AS (
+    INSERT INTO players (player_id, team_pk, position, name, role, created_at, updated_at)
+    SELECT team.team_id || '-P' || lpad(p.position::text, 2, '0'), team.id, p.position, p.name, p.role,
+        now(), now()
+    FROM team, unnest(CAST(:positions AS integer[]), CAST(:player_names AS text[]),
+        CAST(:roles AS text[])) AS p(position, name, role)
+    RETURNING id, position
+), document AS (
+    INSERT INTO documents (team_pk, player_pk, kind, storage_key, content_type, extension, size_bytes,
+        sha256, original_name, created_at, updated_at)
+    SELECT team.id, player.id, d.kind, d.storage_key, d.content_type, d.extension, d.size_bytes,
+        d.sha256, d.original_name, now(), now()
+    FROM team
+    CROSS JOIN unnest(CAST(:document_positions AS integer[]), CAST(:kinds AS text[]),
+        CAST(:storage_keys AS text[]), CAST(:content_types AS text[]), CAST(:extensions AS text[]),
+        CAST(:sizes AS bigint[]), CAST(:hashes AS text[]), CAST(:original_names AS text[]))
+        AS d(position, kind, storage_key, content_type, extension, size_bytes, sha256, original_name)
+    LEFT JOIN player ON player.position = d.position
+)
+SELECT id, seq FROM team
+"""
+)
 
 
 class SqlTeamRegistrations:
@@ -94,37 +130,11 @@ class SqlTeamRegistrations:
         ).one()
         return TeamStanding(int(row.active_teams), bool(row.name_taken), bool(row.captain_email_taken))
 
-    async def next_team_seq(self, prefix: str) -> int:
-        now = datetime.now(UTC)
-        bump = (
-            update(TeamIdCounter)
-            .where(TeamIdCounter.prefix == prefix)
-            .values(last_value=TeamIdCounter.last_value + 1, updated_at=now)
-            .returning(TeamIdCounter.last_value)
-            .execution_options(synchronize_session=False)
-        )
-        value = (await self._session.execute(bump)).scalar_one_or_none()
-        if value is not None:
-            return int(value)
-        first = (
-            pg_insert(TeamIdCounter)
-            .values(prefix=prefix, last_value=1, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=[TeamIdCounter.prefix])
-            .returning(TeamIdCounter.last_value)
-        )
-        value = (await self._session.execute(first)).scalar_one_or_none()
-        if value is not None:
-            return int(value)
-        # Another transaction created the row first (we waited for its commit): bump that row.
-        return int((await self._session.execute(bump)).scalar_one())
-
-    async def add(self, team: NewTeam) -> int:
-        # Core INSERTs (three statements, whatever the roster size): nothing here needs the ORM's
-        # unit of work, and building 37 tracked objects per registration cost more than the SQL.
+    async def add(self, team: TeamToAdd) -> tuple[int, NewTeam]:
         draft = team.draft
+        documents = team.documents
         values = {
-            "team_id": team.team_id,
-            "seq": team.seq,
+            "prefix": team.prefix,
             "name": draft.team_name,
             "name_key": draft.team_name_key,
             "church_id": team.church_pk,
@@ -139,9 +149,20 @@ class SqlTeamRegistrations:
             "status": team.status.value,
             "submitted_at": team.submitted_at,
             "waitlisted_at": team.submitted_at if team.status == TeamStatus.WAITLISTED else None,
+            "positions": [player.position for player in draft.players],
+            "player_names": [player.name for player in draft.players],
+            "roles": [player.role.value if player.role else None for player in draft.players],
+            "document_positions": [doc.player_position for doc in documents],
+            "kinds": [doc.kind.value for doc in documents],
+            "storage_keys": [doc.storage_key for doc in documents],
+            "content_types": [doc.content_type for doc in documents],
+            "extensions": [doc.extension for doc in documents],
+            "sizes": [doc.size for doc in documents],
+            "hashes": [doc.sha256 for doc in documents],
+            "original_names": [doc.original_name for doc in documents],
         }
         try:
-            team_pk = int((await self._session.execute(_INSERT_TEAM, values)).scalar_one())
+            row = (await self._session.execute(_ADD_TEAM, values)).one()
         except IntegrityError as exc:
             # The partial unique indexes are the last word when two transactions raced past the checks.
             constraint = constraint_of(exc)
@@ -150,35 +171,7 @@ class SqlTeamRegistrations:
             if constraint == UNIQUE_ACTIVE_CAPTAIN_EMAIL:
                 raise duplicate_captain_email() from None
             raise
-        players = [
-            {
-                "player_id": player_id,
-                "team_pk": team_pk,
-                "position": player.position,
-                "name": player.name,
-                "role": player.role.value if player.role else None,
-            }
-            for player, player_id in zip(draft.players, team.player_ids, strict=True)
-        ]
-        inserted = await self._session.execute(_INSERT_PLAYERS, players)
-        player_pks = {int(row.position): int(row.id) for row in inserted}
-        documents = [
-            {
-                "team_pk": team_pk,
-                "player_pk": player_pks[doc.player_position] if doc.player_position is not None else None,
-                "kind": doc.kind.value,
-                "storage_key": doc.storage_key,
-                "content_type": doc.content_type,
-                "extension": doc.extension,
-                "size_bytes": doc.size,
-                "sha256": doc.sha256,
-                "original_name": doc.original_name,
-            }
-            for doc in team.documents
-        ]
-        if documents:
-            await self._session.execute(_INSERT_DOCUMENTS, documents)
-        return team_pk
+        return int(row.id), team.numbered(int(row.seq))
 
     async def confirmed(self) -> list[PublicTeam]:
         player_count = (

@@ -13,7 +13,7 @@ from icct26.domain.ports import UnitOfWork
 from icct26.domain.registration.documents import DocumentKind
 from icct26.domain.registration.form import RegistrationDraft
 from icct26.domain.registration.lifecycle import Capacity, ReviewItem, WaitingTeam
-from icct26.domain.registration.team import TeamStatus
+from icct26.domain.registration.team import TeamStatus, format_player_id, format_team_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,33 @@ class NewTeam:
     documents: Sequence[StoredUpload]
     submitted_at: datetime
     status: TeamStatus = TeamStatus.PENDING  # or waitlisted
+
+
+@dataclass(frozen=True, slots=True)
+class TeamToAdd:
+    """A registration ready to insert, before it has its number (the insert gives it one)."""
+
+    prefix: str  # of its team ID
+    church_pk: int
+    draft: RegistrationDraft
+    documents: Sequence[StoredUpload]
+    submitted_at: datetime
+    status: TeamStatus = TeamStatus.PENDING  # or waitlisted
+
+    def numbered(self, seq: int) -> NewTeam:
+        """The team as stored under number `seq`: its team ID and its players' IDs."""
+        team_id = format_team_id(self.prefix, seq)
+        player_ids = [format_player_id(team_id, player.position) for player in self.draft.players]
+        return NewTeam(
+            team_id,
+            seq,
+            self.church_pk,
+            self.draft,
+            player_ids,
+            self.documents,
+            self.submitted_at,
+            self.status,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +137,12 @@ class TeamRegistrations(Protocol):
         """The church's active teams and the name and captain-email conflicts, in one read."""
         ...
 
-    async def next_team_seq(self, prefix: str) -> int:
-        """Bump the counter row of `prefix` (locked until commit; a rollback gives the number back)."""
-        ...
+    async def add(self, team: TeamToAdd) -> tuple[int, NewTeam]:
+        """Number the team (the next of its prefix, gapless) and insert it with its players and
+        documents; returns its primary key and the team as numbered (`TeamToAdd.numbered`).
 
-    async def add(self, team: NewTeam) -> int:
-        """Insert the team, its players and documents; returns the team's primary key.
-
+        Every registration waits for the prefix's counter row, locked from here until the commit (a
+        rollback gives the number back), so this is the transaction's last long step.
         Raises DUPLICATE_TEAM / DUPLICATE_CAPTAIN_EMAIL when a unique index refuses the row.
         """
         ...
