@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from icct26.adapters.db.engine import Database
+from tests.support.raw_http import closed_by_peer, open_raw, read_response, request_head
 from tests.support.registration_forms import RegistrationForm, fetch, post_form
 from tests.support.server import ServerProcess
 
@@ -116,3 +117,37 @@ async def test_a_dropped_upload_leaves_no_temp_files(
     finally:
         assert server.stop() == 0
     assert "Traceback" not in server.log()
+
+
+async def test_a_registration_answer_closes_its_connection_so_the_next_finds_a_free_worker(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """A kept-alive connection stays with the worker that accepted it; a proxy or a phone reusing it
+    would queue the next registration behind that worker even when the other is idle. Closing after
+    the 201 (the one expensive answer) makes the next registration's connection go to whichever
+    worker accepts first. Cheaper answers keep their connection."""
+    request = httpx.Request(
+        "POST",
+        "http://127.0.0.1/api/register/team",
+        headers={"Accept": "application/json"},
+        **RegistrationForm.valid().httpx_kwargs(),
+    )
+    body = request.read()
+    headers = {name: value for name, value in request.headers.items() if name.lower() != "host"}
+    server = await ServerProcess(database_url, tmp_path / "server").astart()
+    try:
+        reader, writer = await open_raw(server.port)
+        writer.write(request_head("GET", "/api/registration/status", {}))
+        await writer.drain()
+        assert (await read_response(reader)).status == 200
+        assert not await closed_by_peer(reader, timeout=0.5)  # an ordinary answer keeps it open
+
+        writer.write(request_head("POST", "/api/register/team", headers) + body)
+        await writer.drain()
+        answer = await read_response(reader)
+        assert answer.status == 201, answer.body
+        assert answer.headers["connection"] == "close"
+        assert await closed_by_peer(reader)
+        writer.close()
+    finally:
+        server.stop()

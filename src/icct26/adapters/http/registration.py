@@ -119,11 +119,19 @@ def _created(receipt: RegistrationReceipt, zone: tzinfo) -> RegistrationCreated:
     )
 
 
+# A kept-alive connection stays with the server worker that accepted it, so a proxy's (or a phone's)
+# reused connection queues the next registration behind that worker even while another is idle. A
+# registration is the one expensive request (a megabyte or more of uploads, tens of ms of CPU): after
+# its answer the connection is closed, and the next one goes to whichever worker accepts it first.
+# Measured with `make bench` (docs/PERFORMANCE.md); uvicorn closes after a `Connection: close` answer.
+CLOSE_AFTER = {"Connection": "close"}
+
+
 def _created_response(receipt: RegistrationReceipt, zone: tzinfo) -> Response[RegistrationCreated]:
     return Response(
         _created(receipt, zone),
         status_code=HTTP_201_CREATED,
-        headers={"Location": f"/api/teams/{receipt.team_id}"},
+        headers={"Location": f"/api/teams/{receipt.team_id}", **CLOSE_AFTER},
     )
 
 
