@@ -17,7 +17,15 @@ from bench import wrk
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = {"ceiling", "schedule", "schedule_304", "admin_teams", "calendar", "registration"}
+SCENARIOS = {
+    "ceiling",
+    "schedule",
+    "schedule_304",
+    "admin_teams",
+    "admin_rebuilt",
+    "calendar",
+    "registration",
+}
 STEP_KEYS = {
     "mode",
     "offered_rate",
@@ -89,6 +97,7 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
         "schedule",
         "schedule_304",
         "admin_teams",
+        "admin_rebuilt",
         "calendar",
         "registration",
         "registration_floor",
