@@ -8,18 +8,18 @@ adapter never imports the composition root. A handler names each service it uses
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 
 from icct26.domain.ports import DocumentStore
 
 SERVICES_STATE_KEY = "services"
 
 # The document store, named `storage`: a Protocol, which Litestar cannot check with isinstance.
-StorageDependency = Annotated[DocumentStore, Dependency(skip_validation=True)]
+StorageDependency = SkipValidation[DocumentStore]
 
 
 def _picker(name: str) -> Provide:
