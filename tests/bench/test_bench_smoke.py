@@ -17,7 +17,7 @@ from bench import wrk
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = {
+SCENARIOS = (  # in the order of the printed table
     "ceiling",
     "schedule",
     "schedule_304",
@@ -25,7 +25,7 @@ SCENARIOS = {
     "admin_rebuilt",
     "calendar",
     "registration",
-}
+)
 STEP_KEYS = {
     "mode",
     "offered_rate",
@@ -92,17 +92,7 @@ def test_bench_runs_every_scenario_at_tiny_scale(server_url: str) -> None:
         assert set(scenarios["wrk"]) == {"ceiling", "schedule", "schedule_304", "admin_teams", "calendar"}
         assert all(w["requests"] > 0 and w["errors"] == 0 for w in scenarios["wrk"].values())
 
-    assert [row["scenario"] for row in report["table"]] == [
-        "ceiling",
-        "schedule",
-        "schedule_304",
-        "admin_teams",
-        "admin_rebuilt",
-        "calendar",
-        "registration",
-        "registration_floor",
-        "sse_fanout",
-    ]
+    assert [row["scenario"] for row in report["table"]] == [*SCENARIOS, "registration_floor", "sse_fanout"]
     assert all(set(row) >= ROW_KEYS for row in report["table"])
     assert len(report["targets"]) == 9
     assert all(t["result"] in {"PASS", "MISS"} for t in report["targets"])
