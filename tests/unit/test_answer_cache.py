@@ -10,7 +10,7 @@ import pytest
 
 from icct26.adapters.http.conditional import (
     AnswerCache,
-    CachedJson,
+    CachedAnswer,
     conditional_answer,
     strong_etag,
 )
@@ -77,9 +77,9 @@ def test_it_never_holds_more_than_its_entries() -> None:
 
 
 def test_large_bodies_are_compressed_once_small_ones_never() -> None:
-    large = CachedJson.of(b"[" + b"1," * 1000 + b"1]", gzip_min_bytes=1024)
+    large = CachedAnswer.of(b"[" + b"1," * 1000 + b"1]", gzip_min_bytes=1024)
     assert large.gzipped is not None and gzip.decompress(large.gzipped) == large.body
-    assert CachedJson.of(b"[]", gzip_min_bytes=1024).gzipped is None
+    assert CachedAnswer.of(b"[]", gzip_min_bytes=1024).gzipped is None
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_large_bodies_are_compressed_once_small_ones_never() -> None:
 def test_conditional_answer(
     if_none_match: str | None, accept_encoding: str | None, status: int, encoding: str | None
 ) -> None:
-    entry = CachedJson.of(b'{"data":"' + b"x" * 2000 + b'"}', gzip_min_bytes=1024)
+    entry = CachedAnswer.of(b'{"data":"' + b"x" * 2000 + b'"}', gzip_min_bytes=1024)
     got_status, headers, body = conditional_answer(entry, if_none_match, accept_encoding)
     named = dict(headers)
     assert got_status == status

@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from icct26.bootstrap import Container
 from tests.support.schedule_factories import bearer, fixture_body, insert_team, problem
+from tests.support.sql_statements import counted_statements
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("staff_accounts")]
 
@@ -160,3 +161,24 @@ async def test_a_knockout_place_waiting_for_a_winner_shows_as_in_the_match_list(
     assert str(event["summary"]) == f"Zion Warriors vs Winner of Match {first['match_number']}"
     resp = await client.get(CALENDAR, params={"team": "ICCT-003"})
     assert [str(e["uid"]) for e in events_of(resp.content).values()] == [f"match-{first['id']}@icct26"]
+
+
+async def test_a_repeated_poll_is_answered_without_the_database_until_the_schedule_changes(
+    client: httpx.AsyncClient, admin: dict[str, str], container: Container
+) -> None:
+    match_id = await create(
+        client, admin, "Zion Warriors", "Bethel Strikers", 1, scheduled_start_time="2026-01-24T09:30"
+    )
+    first = await client.get(CALENDAR, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert first.headers["content-disposition"] == 'inline; filename="schedule.ics"'
+    with counted_statements(container) as statements:
+        again = await client.get(CALENDAR, headers={"Accept-Encoding": "gzip"})
+    assert statements == []  # kept: no query and no rendering
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+
+    body = fixture_body("Zion Warriors", "Bethel Strikers", 1, scheduled_start_time="2026-01-24T11:00")
+    assert (await client.put(f"{MATCHES}/{match_id}", json=body, headers=admin)).status_code == 200
+    moved = events_of((await client.get(CALENDAR)).content)
+    (event,) = moved.values()
+    assert event["dtstart"].dt.hour == 11  # this process's change drops the kept feed at once

@@ -29,6 +29,7 @@ from litestar.types import Scope
 GZIP_LEVEL = 1
 MAX_AGE_SECONDS = 10
 PUBLIC = f"public, max-age={MAX_AGE_SECONDS}"
+JSON = "application/json"
 # Route option that keeps Litestar's gzip layer off a handler that negotiates its own encoding.
 SKIP_COMPRESSION = "skip_compression"
 
@@ -59,7 +60,7 @@ def cacheable_json(
 
     The body is compressed by the app's gzip layer like any other answer.
     """
-    return cacheable_body(request, msgspec.json.encode(payload), "application/json", max_age=max_age)
+    return cacheable_body(request, msgspec.json.encode(payload), JSON, max_age=max_age)
 
 
 def cacheable_body(
@@ -74,25 +75,33 @@ def cacheable_body(
 
 
 @dataclass(frozen=True, slots=True)
-class CachedJson:
-    """An encoded JSON answer, its ETag and, when it is worth compressing, its gzip encoding."""
+class CachedAnswer:
+    """An encoded answer (JSON unless it says otherwise), its ETag and, when it is worth compressing,
+    its gzip encoding."""
 
     body: bytes
     etag: str
     gzipped: bytes | None
     expires_at: float = 0.0
     generation: int = 0
+    media_type: str = JSON
 
     @classmethod
     def of(
-        cls, body: bytes, *, gzip_min_bytes: int, expires_at: float = 0.0, generation: int = 0
-    ) -> CachedJson:
+        cls,
+        body: bytes,
+        *,
+        gzip_min_bytes: int,
+        expires_at: float = 0.0,
+        generation: int = 0,
+        media_type: str = JSON,
+    ) -> CachedAnswer:
         packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= gzip_min_bytes else None
-        return cls(body, strong_etag(body), packed, expires_at, generation)
+        return cls(body, strong_etag(body), packed, expires_at, generation, media_type)
 
 
 def conditional_answer(
-    entry: CachedJson,
+    entry: CachedAnswer,
     if_none_match: str | None,
     accept_encoding: str | None,
     *,
@@ -112,12 +121,12 @@ def conditional_answer(
     if entry.gzipped is not None and accept_encoding and "gzip" in accept_encoding.lower():
         body = entry.gzipped
         headers.append((b"content-encoding", b"gzip"))
-    headers.append((b"content-type", b"application/json"))
+    headers.append((b"content-type", entry.media_type.encode()))
     return HTTP_200_OK, headers, body
 
 
 def conditional_response(
-    request: Request[Any, Any, Any], entry: CachedJson, *, cache_control: str = PUBLIC
+    request: Request[Any, Any, Any], entry: CachedAnswer, *, cache_control: str = PUBLIC
 ) -> Response[bytes]:
     """`conditional_answer` as a Litestar response (the route sets `SKIP_COMPRESSION`)."""
     status, headers, body = conditional_answer(
@@ -126,11 +135,13 @@ def conditional_response(
         request.headers.get("accept-encoding"),
         cache_control=cache_control,
     )
+    # The content type as stored, as a header: for `text/` types, Litestar would append a second
+    # `; charset=utf-8` to a media type that already names its charset.
     return Response(
         content=body,
         status_code=status,
-        headers={name.decode(): value.decode() for name, value in headers if name != b"content-type"},
-        media_type="application/json",
+        headers={name.decode(): value.decode() for name, value in headers},
+        media_type=entry.media_type,
     )
 
 
@@ -142,10 +153,11 @@ def request_cache_key(scope: Scope) -> tuple[str, bytes]:
 class AnswerCache:
     """Encoded answers of repeated reads, kept in this process for at most `ttl_seconds`.
 
-    Every browser on the public schedule polls the same list, and every organiser's dashboard reloads
-    the same review list; serving them (and their 304s) from memory saves a query, the encoding and
-    the compression per read. An entry is dropped as soon as `generation()` moves (the schedule
-    bumps it when this process commits a change, so an organiser sees their own edit at once).
+    Every browser on the public schedule polls the same list (and calendar apps the same feed), and
+    every organiser's dashboard reloads the same review list; serving them (and their 304s) from
+    memory saves a query, the encoding (or rendering) and the compression per read. An entry is
+    dropped as soon as `generation()` moves (the schedule bumps it when this process commits a
+    change, so an organiser sees their own edit at once).
     Whatever else an answer depends on belongs in its key: the review list's key holds the list's
     version in the database, so no instance serves a list older than the last commit.
     """
@@ -164,10 +176,10 @@ class AnswerCache:
         self._max_entries = max_entries
         self._gzip_min_bytes = gzip_min_bytes
         self._clock = clock
-        self._entries: dict[Hashable, CachedJson] = {}
+        self._entries: dict[Hashable, CachedAnswer] = {}
         self._loading: dict[Hashable, asyncio.Future[None]] = {}
 
-    def get(self, key: Hashable) -> CachedJson | None:
+    def get(self, key: Hashable) -> CachedAnswer | None:
         entry = self._entries.get(key)
         if entry is None or entry.generation != self._generation() or entry.expires_at <= self._clock():
             return None
@@ -180,7 +192,9 @@ class AnswerCache:
     def clear(self) -> None:
         self._entries.clear()
 
-    async def get_or_load(self, key: Hashable, load: Callable[[], Awaitable[bytes]]) -> CachedJson:
+    async def get_or_load(
+        self, key: Hashable, load: Callable[[], Awaitable[bytes]], media_type: str = JSON
+    ) -> CachedAnswer:
         """The fresh entry of `key`, else `load()` it, once: polls that miss while it loads wait for
         that load instead of each querying and encoding the same list (every entry expires under
         load at once, and a stampede of identical queries stalled all of them)."""
@@ -196,18 +210,19 @@ class AnswerCache:
         done = asyncio.get_running_loop().create_future()
         self._loading[key] = done
         try:
-            return self.put(key, await load(), generation)
+            return self.put(key, await load(), generation, media_type)
         finally:
             if self._loading.get(key) is done:
                 del self._loading[key]
             done.set_result(None)
 
-    def put(self, key: Hashable, body: bytes, generation: int) -> CachedJson:
-        entry = CachedJson.of(
+    def put(self, key: Hashable, body: bytes, generation: int, media_type: str = JSON) -> CachedAnswer:
+        entry = CachedAnswer.of(
             body,
             gzip_min_bytes=self._gzip_min_bytes,
             expires_at=self._clock() + self.ttl,
             generation=generation,
+            media_type=media_type,
         )
         if self.ttl > 0:
             if len(self._entries) >= self._max_entries:  # variations are few; never grow unbounded

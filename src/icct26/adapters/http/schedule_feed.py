@@ -21,7 +21,12 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from icct26.adapters.http.calendar_ics import ICS_MEDIA_TYPE, render_calendar
-from icct26.adapters.http.conditional import SKIP_COMPRESSION, cacheable_body
+from icct26.adapters.http.conditional import (
+    SKIP_COMPRESSION,
+    AnswerCache,
+    conditional_response,
+    request_cache_key,
+)
 from icct26.adapters.http.dependencies import provide
 from icct26.adapters.http.openapi_docs import REQUEST_ERRORS, problem_responses
 from icct26.adapters.http.schedule_wire import match_out
@@ -81,7 +86,7 @@ _EVENT_STREAM_RESPONSE = ResponseSpec(
 class ScheduleFeedController(Controller):
     path = "/api/schedule"
     tags = ["schedule"]
-    dependencies = provide("live_schedule", "schedule_calendar")
+    dependencies = provide("live_schedule", "schedule_calendar", "public_cache")
 
     @get(
         "/events",
@@ -118,6 +123,7 @@ class ScheduleFeedController(Controller):
         "SUMMARY `Team A vs Team B`, times in the tournament's time zone, SEQUENCE raised on every "
         "change. `team` limits it to one team's matches. Strong `ETag`; `If-None-Match` gives 304.",
         media_type=ICS_MEDIA_TYPE,
+        opt={SKIP_COMPRESSION: True},  # compressed once per kept feed
         responses={
             200: ResponseSpec(
                 data_container=str,
@@ -132,14 +138,21 @@ class ScheduleFeedController(Controller):
         self,
         request: Request[Any, Any, Any],
         schedule_calendar: NamedDependency[ScheduleCalendar],
+        public_cache: NamedDependency[AnswerCache],
         team: Annotated[
             str | None,
             Parameter(description="A team ID such as ICCT-003: only that team's matches", max_length=40),
         ] = None,
     ) -> Response[bytes]:
-        matches = await schedule_calendar.matches(team)
-        options = schedule_calendar.options
-        title = f"{options.name} ({team.strip().upper()})" if team and team.strip() else None
-        response = cacheable_body(request, render_calendar(matches, options, title), ICS_MEDIA_TYPE)
+        async def load() -> bytes:
+            matches = await schedule_calendar.matches(team)
+            options = schedule_calendar.options
+            title = f"{options.name} ({team.strip().upper()})" if team and team.strip() else None
+            return render_calendar(matches, options, title)
+
+        # Rendering 40 events costs ~40 ms (the icalendar package); a feed is kept like the match
+        # list, dropped by any schedule change, so subscribed calendars polling it cost a lookup.
+        entry = await public_cache.get_or_load(request_cache_key(request.scope), load, ICS_MEDIA_TYPE)
+        response = conditional_response(request, entry)
         response.headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
         return response
