@@ -30,7 +30,7 @@ from bench.seed import seed_all  # noqa: E402
 from icct26.adapters.db.engine import Database  # noqa: E402
 from icct26.config import load_settings  # noqa: E402
 
-SCENARIOS = ("ceiling", "schedule", "admin_teams")
+SCENARIOS = ("ceiling", "schedule", "admin_teams", "calendar")
 
 
 async def _measure(
@@ -50,6 +50,7 @@ async def _measure(
         "ceiling": ("/health/live", {}),
         "schedule": ("/api/schedule/matches", {}),
         "admin_teams": ("/admin/teams", {"Authorization": f"Bearer {seeded.token}"}),
+        "calendar": ("/api/schedule/calendar.ics", {}),
     }
     meter = CpuMeter(server.pid, database.postmaster_pid())
     for round_number in range(1, args.rounds + 1):
