@@ -122,6 +122,10 @@ async def test_a_transaction_moves_the_version_once_and_a_rollback_not_at_all(co
         await conn.execute(text("SELECT count(*) FROM teams"))  # a read moves nothing
     assert await _version(container.database) == version + 1
 
+    async with container.database.engine.begin() as conn:  # a restore, or the tests' cleanup
+        await conn.execute(text("TRUNCATE players CASCADE"))
+    assert await _version(container.database) > version + 1
+
 
 async def test_each_staff_member_gets_the_links_that_name_them(
     client: httpx.AsyncClient, container: Container, staff: Staff

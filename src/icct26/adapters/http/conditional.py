@@ -160,6 +160,11 @@ class AnswerCache:
     change, so an organiser sees their own edit at once).
     Whatever else an answer depends on belongs in its key: the review list's key holds the list's
     version in the database, so no instance serves a list older than the last commit.
+
+    Written here rather than using Litestar's response cache (`cache=` on a route), which cannot do
+    two things these reads need: its key builder is synchronous and sees only the request, so it
+    cannot key an answer by a version read from the database; and a miss is not loaded once, so every
+    request that misses at the moment an entry expires runs the same query and encoding.
     """
 
     def __init__(
