@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -69,3 +70,23 @@ def test_fingerprint_changes_with_the_body_the_path_or_a_field() -> None:
     assert fingerprint([multipart("xyz123", FORM)], content_type=form) != fingerprint(
         [multipart("xyz123", {**FORM, "team_name": "Zion 2"})], content_type=form
     )
+
+
+@given(
+    st.lists(st.sampled_from([b"--bnd", b"-", b"--", b"b", b"nd", b"x" * 7, b"\x00"]), max_size=40),
+    st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=20),
+)
+def test_a_multipart_fingerprint_is_the_body_with_its_boundaries_blanked_however_it_is_split(
+    pieces: list[bytes], cuts: list[int]
+) -> None:
+    body = b"".join(pieces)
+    chunks, at = [], 0
+    for size in cuts * (len(body) // sum(cuts) + 1):
+        if at >= len(body):
+            break
+        chunks.append(body[at : at + size])
+        at += size
+    expected = hashlib.sha256(
+        b"POST /api/register/team?\nmultipart/form-data\n" + body.replace(b"--bnd", b"\x00")
+    ).hexdigest()
+    assert fingerprint(chunks, content_type="multipart/form-data; boundary=bnd") == expected

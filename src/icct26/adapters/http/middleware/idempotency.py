@@ -80,11 +80,20 @@ class BodyFingerprint:
         if self._boundary is None:
             self._hash.update(chunk)
             return
-        # Keep the tail that could be the start of a boundary split across chunks for the next round.
-        data = (self._carry + chunk).replace(self._boundary, b"\x00")
-        cut = max(0, len(data) - (len(self._boundary) - 1))
-        self._hash.update(data[:cut])
-        self._carry = data[cut:]
+        # The same bytes as hashing `body.replace(boundary, b"\x00")` whole, but the chunk is hashed in
+        # place between the boundaries (a registration is megabytes; copies of it cost more than the
+        # hash). The tail that could be the start of a boundary split across chunks waits for the next.
+        boundary = self._boundary
+        data = self._carry + chunk if self._carry else chunk
+        view = memoryview(data)
+        start = 0
+        while (found := data.find(boundary, start)) >= 0:
+            self._hash.update(view[start:found])
+            self._hash.update(b"\x00")
+            start = found + len(boundary)
+        cut = max(start, len(data) - (len(boundary) - 1))
+        self._hash.update(view[start:cut])
+        self._carry = bytes(view[cut:])
 
     def hexdigest(self) -> str:
         self._hash.update(self._carry)
