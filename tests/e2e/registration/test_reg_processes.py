@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from icct26.adapters.db.engine import Database
+from icct26.adapters.http.multipart import PARSE_BATCH_BYTES
 from tests.support.raw_http import closed_by_peer, open_raw, read_response, request_head
 from tests.support.registration_forms import RegistrationForm, fetch, post_form
 from tests.support.server import ServerProcess
@@ -97,7 +98,7 @@ async def test_a_dropped_upload_leaves_no_temp_files(
             b"\r\n%PDF-1.4\n"
         )
         _, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(head + b"\0" * 300_000)
+        writer.write(head + b"\0" * (PARSE_BATCH_BYTES + 300_000))  # past the first batch parsed
         await writer.drain()
         spool = tmp_path / "server" / "tmp"
         for _ in range(100):  # the part is being spooled

@@ -46,7 +46,10 @@ from icct26.services.document_files import SpooledUpload
 MIB = 1024 * 1024
 TEXT_FIELD_MAX_BYTES = 4096  # the longest legitimate value (an email) is 254 characters
 HEAD_BYTES = 16  # enough to sniff every accepted file type
-PARSE_BATCH_BYTES = 256 * 1024  # chunks are handed to the parser thread in batches of this size
+# Chunks are handed to the parser thread in batches of this size: each hand-over costs a thread wake-up
+# and two GIL switches, so a typical form (a few MiB) is parsed in one or two of them; a 165 MiB one
+# still holds at most this much in memory.
+PARSE_BATCH_BYTES = 2 * MIB
 MAX_PART_HEADERS = 8
 MAX_PART_HEADER_BYTES = 4096
 
@@ -364,7 +367,12 @@ async def _feed(request: Request[Any, Any, Any], parser: MultipartParser, max_bo
         pending_size += len(chunk)
         if pending_size >= PARSE_BATCH_BYTES:
             # Hashing and disk writes happen in a worker thread so the event loop keeps serving.
-            await asyncio.to_thread(parser.write, b"".join(pending))
+            await asyncio.to_thread(_write_all, parser, pending)
             pending, pending_size = [], 0
     if pending:
-        await asyncio.to_thread(parser.write, b"".join(pending))
+        await asyncio.to_thread(_write_all, parser, pending)
+
+
+def _write_all(parser: MultipartParser, chunks: list[bytes]) -> None:
+    for chunk in chunks:  # one by one: joining them first would copy the batch
+        parser.write(chunk)
