@@ -231,7 +231,7 @@ async def seed_church(database: Database, form: RegistrationForm) -> None:
 
     name = form.fields["church_name"]
     async with SqlRegistrationUnitOfWork(database) as uow:
-        await uow.churches.add_if_missing(church_key(name), name)
+        await uow.churches.add_and_lock(church_key(name), name)
         await uow.commit()
 
 

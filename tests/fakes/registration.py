@@ -89,8 +89,9 @@ class FakeChurches:
         row = self._t.churches.get(key)
         return None if row is None else _slot(row)
 
-    async def add_if_missing(self, key: str, name: str) -> bool:
-        return await self.add_many_if_missing([(key, name)]) == 1
+    async def add_and_lock(self, key: str, name: str) -> ChurchSlot:
+        await self.add_many_if_missing([(key, name)])
+        return _slot(self._t.churches[key])
 
     async def add_many_if_missing(self, churches: Sequence[tuple[str, str]]) -> int:
         added = 0

@@ -244,16 +244,13 @@ class RegistrationService:
         self, uow: RegistrationUnitOfWork, draft: RegistrationDraft, *, known: bool | None
     ) -> ChurchSlot:
         if known is False and not self._policy.closed_registry:
-            # A new church (as the pre-check saw it): create it first, then lock it, in two statements.
-            await uow.churches.add_if_missing(draft.church_key, draft.church_name)
+            # A new church (as the pre-check saw it): created and locked in one statement.
+            return await uow.churches.add_and_lock(draft.church_key, draft.church_name)
         church = await uow.churches.lock(draft.church_key)
         if church is None:
             if self._policy.closed_registry:
                 raise unknown_church(draft.church_name)
-            await uow.churches.add_if_missing(draft.church_key, draft.church_name)
-            church = await uow.churches.lock(draft.church_key)
-            if church is None:  # pragma: no cover - the row was just inserted or found
-                raise RuntimeError("church row vanished inside the registration transaction")
+            church = await uow.churches.add_and_lock(draft.church_key, draft.church_name)
         return church
 
     async def _check_capacity(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, delete, func, select
+from sqlalchemy import Row, Select, Table, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,25 @@ from icct26.domain.registration.ports import ChurchSlot, ChurchTeamCount
 ACTIVE_STATUS_VALUES = tuple(sorted(status.value for status in ACTIVE_STATUSES))
 _SLOT_COLUMNS = (ChurchRecord.id, ChurchRecord.name, ChurchRecord.max_teams)
 _CHURCHES = cast(Table, ChurchRecord.__table__)
+# A registration's statements are built once, on the table rather than the mapped class: the session
+# then runs them as plain SQL, without the ORM's per-call compile and row-loading steps.
+_SLOT = (_CHURCHES.c.id, _CHURCHES.c.name, _CHURCHES.c.max_teams)
+_LOCK = select(*_SLOT).where(_CHURCHES.c.key == bindparam("key")).with_for_update()
+
+
+def _add_and_lock() -> Any:
+    """The church inserted, or (when another transaction added it meanwhile) the existing row: either
+    way returned and locked by this one statement. The no-op update is what locks an existing row."""
+    now = bindparam("now", type_=_CHURCHES.c.created_at.type)
+    insert = pg_insert(_CHURCHES).values(
+        key=bindparam("key"), name=bindparam("name"), created_at=now, updated_at=now
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[_CHURCHES.c.key], set_={"key": insert.excluded.key}
+    ).returning(*_SLOT)
+
+
+_ADD_AND_LOCK = _add_and_lock()
 # Compiled once and given the rows as parameters (one multi-row statement per 1,000 rows): rows put
 # in the statement's VALUES would make a new statement to compile on every registration of a new church.
 _ADD_CHURCHES = (
@@ -36,18 +55,19 @@ class SqlChurchRepository:
     async def lock(self, key: str) -> ChurchSlot | None:
         # The row lock serialises registrations of one church: the active-team count read next
         # cannot change until this transaction ends.
-        stmt = select(*_SLOT_COLUMNS).where(ChurchRecord.key == key).with_for_update()
-        row = (await self._session.execute(stmt)).one_or_none()
+        row = (await self._session.execute(_LOCK, {"key": key})).one_or_none()
         return ChurchSlot(row.id, row.name, row.max_teams) if row else None
+
+    async def add_and_lock(self, key: str, name: str) -> ChurchSlot:
+        params = {"key": key, "name": name, "now": datetime.now(UTC)}
+        row = (await self._session.execute(_ADD_AND_LOCK, params)).one()
+        return ChurchSlot(row.id, row.name, row.max_teams)
 
     async def find(self, key: str) -> ChurchSlot | None:
         row = (
             await self._session.execute(select(*_SLOT_COLUMNS).where(ChurchRecord.key == key))
         ).one_or_none()
         return ChurchSlot(row.id, row.name, row.max_teams) if row else None
-
-    async def add_if_missing(self, key: str, name: str) -> bool:
-        return await self.add_many_if_missing([(key, name)]) == 1
 
     async def add_many_if_missing(self, churches: Sequence[tuple[str, str]]) -> int:
         if not churches:

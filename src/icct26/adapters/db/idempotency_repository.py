@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Update, and_, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,15 +34,25 @@ def _same_claim(scope: str, key: str, claimed_at: datetime) -> list[ColumnElemen
     return [_T.scope == scope, _T.key == key, _T.state == IN_PROGRESS, _T.created_at == claimed_at]
 
 
-def _completion(scope: str, key: str, answer: bytes, claimed_at: datetime) -> Update:
-    # The answer is opaque bytes (see IdempotencyEntry); the status and headers columns of rows
-    # written before it are no longer read.
-    return (
-        update(_T)
-        .where(*_same_claim(scope, key, claimed_at))
-        .values(state=COMPLETED, response_status=None, response_headers=None, response_body=answer)
-        .returning(_T.id)
+# Built once on the table (plain SQL to the session, no ORM steps): a registration records its answer
+# with it in its own transaction. The answer is opaque bytes (see IdempotencyEntry); the status and
+# headers columns of rows written before it are no longer read.
+_TABLE = cast(Table, _T.__table__)
+_COMPLETION = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.scope == bindparam("b_scope"),
+        _TABLE.c.key == bindparam("b_key"),
+        _TABLE.c.state == IN_PROGRESS,
+        _TABLE.c.created_at == bindparam("b_claimed_at", type_=_TABLE.c.created_at.type),
     )
+    .values(state=COMPLETED, response_status=None, response_headers=None, response_body=bindparam("b_answer"))
+    .returning(_TABLE.c.id)
+)
+
+
+def _completion_params(scope: str, key: str, answer: bytes, claimed_at: datetime) -> dict[str, Any]:
+    return {"b_scope": scope, "b_key": key, "b_answer": answer, "b_claimed_at": claimed_at}
 
 
 def _claim_statement() -> Any:
@@ -100,8 +110,8 @@ class SqlIdempotentAnswers:
         self._session = session
 
     async def record(self, claim: IdempotencyClaim, answer: bytes) -> None:
-        stmt = _completion(claim.scope, claim.key, answer, claim.claimed_at)
-        if (await self._session.execute(stmt)).first() is None:
+        params = _completion_params(claim.scope, claim.key, answer, claim.claimed_at)
+        if (await self._session.execute(_COMPLETION, params)).first() is None:
             raise DomainError(
                 ErrorCode.IDEMPOTENCY_IN_PROGRESS,
                 "The same request is being processed by a later attempt; try again in a few seconds",
@@ -159,7 +169,7 @@ class SqlIdempotencyStore:
     async def complete(self, scope: str, key: str, answer: bytes, *, claimed_at: datetime) -> None:
         # A no-op when the request already recorded its answer in its own transaction.
         async with self._database.engine.begin() as conn:
-            await conn.execute(_completion(scope, key, answer, claimed_at))
+            await conn.execute(_COMPLETION, _completion_params(scope, key, answer, claimed_at))
 
     async def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
         async with self._database.engine.begin() as conn:

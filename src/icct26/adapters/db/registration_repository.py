@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, text, true, union, update
+from sqlalchemy import Table, bindparam, delete, func, select, text, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,31 +42,26 @@ def constraint_of(exc: IntegrityError) -> str:
     return str(name or "")
 
 
-def _active() -> Any:
-    return TeamRecord.status.in_(ACTIVE_STATUS_VALUES)
+# Built once, on the table (plain SQL to the session, no ORM steps): the three checks of a
+# registration in one round trip, each backed by an index.
+_TEAMS = cast(Table, TeamRecord.__table__)
+_CHURCH_PK = bindparam("church_pk", type_=_TEAMS.c.church_id.type)
 
 
-def _live() -> Any:
-    return TeamRecord.status.in_(LIVE_STATUS_VALUES)
+def _team_exists(*conditions: Any) -> Any:
+    return select(_TEAMS.c.id).where(_TEAMS.c.status.in_(LIVE_STATUS_VALUES), *conditions).exists()
 
 
-def _exists(*conditions: Any) -> Any:
-    return select(TeamRecord.id).where(*conditions).exists()
-
-
-# Built once: the three checks of a registration in one round trip (each backed by an index).
 _STANDING = select(
     select(func.count())
-    .select_from(TeamRecord)
-    .where(_active(), TeamRecord.church_id == bindparam("church_pk"))
+    .select_from(_TEAMS)
+    .where(_TEAMS.c.status.in_(ACTIVE_STATUS_VALUES), _TEAMS.c.church_id == _CHURCH_PK)
     .scalar_subquery()
     .label("active_teams"),
-    _exists(
-        _live(),
-        TeamRecord.church_id == bindparam("church_pk"),
-        TeamRecord.name_key == bindparam("name_key"),
-    ).label("name_taken"),
-    _exists(_live(), TeamRecord.captain_email == bindparam("captain_email")).label("captain_email_taken"),
+    _team_exists(_TEAMS.c.church_id == _CHURCH_PK, _TEAMS.c.name_key == bindparam("name_key")).label(
+        "name_taken"
+    ),
+    _team_exists(_TEAMS.c.captain_email == bindparam("captain_email")).label("captain_email_taken"),
 )
 # A registration's rows in one statement: the prefix's counter bumped (or created), the team numbered
 # from it, its players and its documents. The counter row stays locked until the commit and every

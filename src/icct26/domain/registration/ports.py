@@ -110,8 +110,8 @@ class ChurchRepository(Protocol):
         """The church with this key, without locking."""
         ...
 
-    async def add_if_missing(self, key: str, name: str) -> bool:
-        """Create the church unless its key exists; True when a row was added."""
+    async def add_and_lock(self, key: str, name: str) -> ChurchSlot:
+        """The church with this key, created when missing, locked until the transaction ends."""
         ...
 
     async def add_many_if_missing(self, churches: Sequence[tuple[str, str]]) -> int:
