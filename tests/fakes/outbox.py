@@ -23,5 +23,7 @@ class FakeOutbox:
     def __init__(self, rows: list[QueuedEmail]) -> None:
         self._rows = rows
 
-    def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
+    async def enqueue(
+        self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]
+    ) -> None:
         self._rows.append(QueuedEmail(str(kind), recipient, team_pk, context))

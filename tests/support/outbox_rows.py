@@ -38,15 +38,13 @@ async def enqueue(
 ) -> int:
     """One committed outbox row for team number `n`; returns its id."""
     async with database.sessionmaker() as session, session.begin():
-        record = enqueue_email(
+        return await enqueue_email(
             session,
             kind=kind,
             recipient=recipient or f"captain{n}@example.org",
             team_pk=team_pk,
             context=context or received_context(n),
         )
-        await session.flush()
-        return int(record.id)
 
 
 async def outbox_rows(database: Database) -> list[OutboxEmailRecord]:

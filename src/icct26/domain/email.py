@@ -197,7 +197,9 @@ class OutboxWriter(Protocol):
     """The one way to owe an email: written in the caller's transaction, committed (or rolled back)
     with the change that causes it, delivered later by the outbox worker."""
 
-    def enqueue(self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]) -> None:
+    async def enqueue(
+        self, kind: EmailKind, recipient: str, team_pk: int | None, context: dict[str, Any]
+    ) -> None:
         """Add an email to the outbox in the current transaction."""
         ...
 

@@ -191,7 +191,7 @@ class TeamReviewService:
                 message = f"Team {team_id} is already {team.status.value}; nothing changed"
                 return ReviewOutcome(team_id, team.status, changed=False, message=message)
             await uow.teams.set_status(team.pk, change.to_status, change.reason, self._clock(), actor.email)
-            uow.outbox.enqueue(
+            await uow.outbox.enqueue(
                 kind=_EMAIL_KIND[change.to_status],
                 recipient=team.captain.email,
                 team_pk=team.pk,

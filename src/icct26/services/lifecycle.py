@@ -162,7 +162,7 @@ class TeamLifecycleService:
                 items=[_item_summary(item) for item in parsed],
                 deadline=due.isoformat(),
             )
-            self._email(
+            await self._email(
                 uow,
                 EmailKind.CHANGES_REQUESTED,
                 team,
@@ -191,7 +191,7 @@ class TeamLifecycleService:
                     after={"link_version": version},
                 )
             )
-            self._email(uow, EmailKind.CAPTAIN_LINK, team, link_version=version)
+            await self._email(uow, EmailKind.CAPTAIN_LINK, team, link_version=version)
             await uow.commit()
         return team_id
 
@@ -281,7 +281,7 @@ class TeamLifecycleService:
                         review_deadline=None,
                     )
                     self._audit(uow, actor, "team.amended", team, TeamStatus.PENDING, None)
-                    self._email(uow, EmailKind.TEAM_AMENDED, team)
+                    await self._email(uow, EmailKind.TEAM_AMENDED, team)
                 else:
                     await uow.lifecycle.save_review_items(team.pk, items)
                 await uow.commit()
@@ -306,7 +306,7 @@ class TeamLifecycleService:
                 team.pk, TeamStatus.WITHDRAWN, reason=change.reason, at=self._clock(), by=actor.email
             )
             self._audit(uow, actor, "team.withdrawn", team, TeamStatus.WITHDRAWN, change.reason)
-            self._email(uow, EmailKind.TEAM_WITHDRAWN, team, reason=change.reason)
+            await self._email(uow, EmailKind.TEAM_WITHDRAWN, team, reason=change.reason)
             if change.frees_slot:
                 await self._promoter.promote(uow, SYSTEM_ACTOR)
             await uow.commit()
@@ -353,7 +353,7 @@ class TeamLifecycleService:
                     review_deadline=team.review_deadline,
                 )
                 self._audit(uow, SYSTEM_ACTOR, "team.expired", team, TeamStatus.REJECTED, reason)
-                self._email(uow, EmailKind.TEAM_REJECTED, team, reason=reason)
+                await self._email(uow, EmailKind.TEAM_REJECTED, team, reason=reason)
                 await self._promoter.promote(uow, SYSTEM_ACTOR)
                 await uow.commit()
                 expired += 1
@@ -431,7 +431,7 @@ class TeamLifecycleService:
             )
         )
 
-    def _email(
+    async def _email(
         self,
         uow: AdminUnitOfWork,
         kind: EmailKind,
@@ -440,7 +440,7 @@ class TeamLifecycleService:
         link_version: int | None = None,
         **context: Any,
     ) -> None:
-        uow.outbox.enqueue(
+        await uow.outbox.enqueue(
             kind=kind,
             recipient=team.captain_email,
             team_pk=team.pk,

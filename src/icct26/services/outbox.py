@@ -194,7 +194,7 @@ async def resend_team_email(
         if snapshot is None:
             raise NotFound(ErrorCode.TEAM_NOT_FOUND, f"No team has the ID {team_id.strip()!r}.")
         kind, context = email_for_team(snapshot)
-        uow.outbox.enqueue(kind, snapshot.captain_email, snapshot.team_pk, context)
+        await uow.outbox.enqueue(kind, snapshot.captain_email, snapshot.team_pk, context)
         uow.audit.record(
             AuditEntry(
                 actor=actor,

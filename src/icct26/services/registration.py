@@ -220,7 +220,7 @@ class RegistrationService:
                 receipt = RegistrationReceipt(
                     team_id, draft.team_name, church.name, draft.player_count, submitted_at, status, position
                 )
-                uow.outbox.enqueue(
+                await uow.outbox.enqueue(
                     EmailKind.REGISTRATION_RECEIVED,
                     draft.captain.email,
                     team_pk,

@@ -73,7 +73,7 @@ class WaitingListPromoter:
                     reason="A slot became free",
                 )
             )
-            uow.outbox.enqueue(
+            await uow.outbox.enqueue(
                 kind=EmailKind.TEAM_PROMOTED,
                 recipient=entry.captain_email,
                 team_pk=entry.place.pk,
