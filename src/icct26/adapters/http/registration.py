@@ -286,5 +286,5 @@ def registration_router(settings: Settings) -> Router:
     return Router(
         path="/api",
         route_handlers=handlers,
-        dependencies=provide("settings", "registration", "churches", "storage"),
+        dependencies=provide("settings", "registration", "storage", "churches"),
     )
