@@ -29,7 +29,9 @@ async def uses_the_last(third: NamedDependency[Any]) -> str:
 
 def _app() -> Litestar:
     services = SimpleNamespace(first="one", second="two", third="three")
-    return Litestar([uses_three, uses_the_last], state=State({SERVICES_STATE_KEY: services}), logging_config=None)
+    return Litestar(
+        [uses_three, uses_the_last], state=State({SERVICES_STATE_KEY: services}), logging_config=None
+    )
 
 
 def test_each_handler_gets_the_services_it_names() -> None:
