@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,33 +26,39 @@ from icct26.domain.idempotency import IdempotencyClaim, IdempotencyEntry
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 _T = IdempotencyRecord
-
-
-def _same_claim(scope: str, key: str, claimed_at: datetime) -> list[ColumnElement[bool]]:
-    # `created_at` is the moment of the claim: a takeover of an abandoned claim rewrites it, so the
-    # abandoned request can no longer complete or release what is now someone else's.
-    return [_T.scope == scope, _T.key == key, _T.state == IN_PROGRESS, _T.created_at == claimed_at]
-
-
-# Built once on the table (plain SQL to the session, no ORM steps): a registration records its answer
-# with it in its own transaction. The answer is opaque bytes (see IdempotencyEntry); the status and
-# headers columns of rows written before it are no longer read.
 _TABLE = cast(Table, _T.__table__)
+# The statements below are built once, on the table (plain SQL, no ORM steps per call), and name their
+# parameters `b_...` to keep clear of the column names.
+# The claim a request holds: `created_at` is the moment of the claim, and a takeover of an abandoned
+# claim rewrites it, so the abandoned request can no longer renew, complete or release what is now
+# someone else's.
+_SAME_CLAIM = (
+    _TABLE.c.scope == bindparam("b_scope"),
+    _TABLE.c.key == bindparam("b_key"),
+    _TABLE.c.state == IN_PROGRESS,
+    _TABLE.c.created_at == bindparam("b_claimed_at", type_=_TABLE.c.created_at.type),
+)
+# A registration records its answer with this in its own transaction. The answer is opaque bytes (see
+# IdempotencyEntry); the status and headers columns of rows written before it are no longer read.
 _COMPLETION = (
     update(_TABLE)
-    .where(
-        _TABLE.c.scope == bindparam("b_scope"),
-        _TABLE.c.key == bindparam("b_key"),
-        _TABLE.c.state == IN_PROGRESS,
-        _TABLE.c.created_at == bindparam("b_claimed_at", type_=_TABLE.c.created_at.type),
-    )
+    .where(*_SAME_CLAIM)
     .values(state=COMPLETED, response_status=None, response_headers=None, response_body=bindparam("b_answer"))
     .returning(_TABLE.c.id)
 )
+_RELEASE = delete(_TABLE).where(*_SAME_CLAIM)
+# One row per held claim, sent as one executemany.
+_RENEW = (
+    update(_TABLE).where(*_SAME_CLAIM).values(updated_at=bindparam("b_now", type_=_TABLE.c.updated_at.type))
+)
+
+
+def _claim_params(scope: str, key: str, claimed_at: datetime) -> dict[str, Any]:
+    return {"b_scope": scope, "b_key": key, "b_claimed_at": claimed_at}
 
 
 def _completion_params(scope: str, key: str, answer: bytes, claimed_at: datetime) -> dict[str, Any]:
-    return {"b_scope": scope, "b_key": key, "b_answer": answer, "b_claimed_at": claimed_at}
+    return {**_claim_params(scope, key, claimed_at), "b_answer": answer}
 
 
 def _claim_statement() -> Any:
@@ -90,17 +96,6 @@ def _claim_statement() -> Any:
 
 
 _CLAIM = _claim_statement()  # built once: every request with a key runs it
-# One row per held claim, sent as one executemany; the `b_` names keep clear of the column names.
-_RENEW = (
-    update(_T)
-    .where(
-        _T.scope == bindparam("b_scope"),
-        _T.key == bindparam("b_key"),
-        _T.state == IN_PROGRESS,
-        _T.created_at == bindparam("b_claimed_at", type_=_T.created_at.type),
-    )
-    .values(updated_at=bindparam("b_now", type_=_T.updated_at.type))
-)
 
 
 class SqlIdempotentAnswers:
@@ -149,9 +144,7 @@ class SqlIdempotencyStore:
     async def renew(self, claims: Sequence[IdempotencyClaim], *, now: datetime) -> None:
         if not claims:
             return
-        rows = [
-            {"b_scope": c.scope, "b_key": c.key, "b_claimed_at": c.claimed_at, "b_now": now} for c in claims
-        ]
+        rows = [{**_claim_params(c.scope, c.key, c.claimed_at), "b_now": now} for c in claims]
         async with self._database.engine.begin() as conn:
             await conn.execute(_RENEW, rows)
 
@@ -173,7 +166,7 @@ class SqlIdempotencyStore:
 
     async def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
         async with self._database.engine.begin() as conn:
-            await conn.execute(delete(_T).where(*_same_claim(scope, key, claimed_at)))
+            await conn.execute(_RELEASE, _claim_params(scope, key, claimed_at))
 
     async def purge_expired(self, *, now: datetime) -> int:
         async with self._database.engine.begin() as conn:
