@@ -20,12 +20,12 @@ from icct26.domain.registration import ACTIVE_STATUSES, TeamStatus
 from icct26.domain.registration.ports import ChurchSlot, ChurchTeamCount
 
 ACTIVE_STATUS_VALUES = tuple(sorted(status.value for status in ACTIVE_STATUSES))
-_SLOT_COLUMNS = (ChurchRecord.id, ChurchRecord.name, ChurchRecord.max_teams)
 _CHURCHES = cast(Table, ChurchRecord.__table__)
 # A registration's statements are built once, on the table rather than the mapped class: the session
 # then runs them as plain SQL, without the ORM's per-call compile and row-loading steps.
 _SLOT = (_CHURCHES.c.id, _CHURCHES.c.name, _CHURCHES.c.max_teams)
-_LOCK = select(*_SLOT).where(_CHURCHES.c.key == bindparam("key")).with_for_update()
+_FIND = select(*_SLOT).where(_CHURCHES.c.key == bindparam("key"))
+_LOCK = _FIND.with_for_update()
 
 
 def _add_and_lock() -> Any:
@@ -64,9 +64,7 @@ class SqlChurchRepository:
         return ChurchSlot(row.id, row.name, row.max_teams)
 
     async def find(self, key: str) -> ChurchSlot | None:
-        row = (
-            await self._session.execute(select(*_SLOT_COLUMNS).where(ChurchRecord.key == key))
-        ).one_or_none()
+        row = (await self._session.execute(_FIND, {"key": key})).one_or_none()
         return ChurchSlot(row.id, row.name, row.max_teams) if row else None
 
     async def add_many_if_missing(self, churches: Sequence[tuple[str, str]]) -> int:
